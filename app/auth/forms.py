@@ -1,0 +1,76 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.auth.passwords import password_problem
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class NewPasswordMixin:
+    """The check every new password passes, with its message on the field."""
+
+    def validate_password(self, field):
+        email = getattr(getattr(self, "email", None), "data", "") or ""
+        problem = password_problem(
+            field.data or "",
+            email=email,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            max_length=current_app.config["PASSWORD_MAX_LENGTH"],
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField(_l("Your name"), filters=[strip], validators=[DataRequired(), Length(max=80)],
+                       description=_l("Shown with what you write. It can be a nickname."))
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             description=_l("At least 8 characters. A few unrelated words make a strong one."))
+    password_again = PasswordField(
+        _l("Password again"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+    )
+    accept_terms = BooleanField(
+        _l("I accept the terms of use and the privacy notice"),
+        validators=[DataRequired(message=_l("You need to accept the terms to register."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField(_l("Log in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password_again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Set new password"))
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password_again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField(_l("Send the confirmation link again"))

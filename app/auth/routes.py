@@ -1,0 +1,189 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from app.auth.passwords import verify_password
+from app.auth.tokens import make_confirmation_token, make_reset_token, read_confirmation_token, read_reset_token
+from app.extensions import db, limiter
+from app.mail import send_mail
+from app.models import User
+from app.security import start_session_clock
+
+
+def _safe_next(default: str) -> str:
+    """Only a path on this site: never an open redirect."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+def _begin_session(user: User) -> None:
+    """A fresh session on login (no fixation); the chosen language survives."""
+    locale = session.get("locale")
+    session.clear()
+    login_user(user)
+    start_session_clock()
+    if locale:
+        session["locale"] = locale
+
+
+def _send_confirmation(user: User) -> None:
+    link = url_for("auth.confirm", token=make_confirmation_token(user), _external=True)
+    send_mail(
+        user.email,
+        _("Confirm your e-mail address for Madang"),
+        _("Hello %(name)s,\n\nplease confirm your e-mail address by opening this link:\n%(link)s\n\n"
+          "If you did not register on Madang, you can ignore this message.", name=user.name, link=link),
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.name.data, form.email.data, form.password.data)
+        except services.EmailTaken:
+            form.email.errors.append(_("An account with this e-mail address already exists. Log in instead."))
+        else:
+            db.session.commit()
+            _send_confirmation(user)
+            _begin_session(user)
+            flash(_("Welcome to Madang! We sent you a link to confirm your e-mail address."), "success")
+            return redirect(_safe_next(url_for("main.index")))
+    return render_template("auth/register.html", form=form, next=_safe_next(""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;100 per hour", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(url_for("main.index")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The e-mail address or the password is not right."))
+        else:
+            db.session.commit()
+            _begin_session(user)
+            flash(_("You are logged in."), "success")
+            return redirect(_safe_next(url_for("main.index")))
+    return render_template("auth/login.html", form=form, next=_safe_next(""))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/confirm/<token>")
+def confirm(token: str):
+    data = read_confirmation_token(token)
+    user = db.session.get(User, data["user"]) if data else None
+    if user is None or user.email != data.get("email"):
+        flash(_("This confirmation link is not valid or has expired. Log in to get a new one."), "error")
+        return redirect(url_for("auth.login"))
+    services.confirm_email(user)
+    db.session.commit()
+    flash(_("Your e-mail address is confirmed. Thank you!"), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@login_required
+@limiter.limit("3 per minute;10 per day")
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit() and not current_user.is_confirmed:
+        _send_confirmation(current_user)
+        flash(_("We sent you a new confirmation link."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None:
+            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+            send_mail(
+                user.email,
+                _("Reset your Madang password"),
+                _("Hello %(name)s,\n\nopen this link to choose a new password:\n%(link)s\n\n"
+                  "The link works once, for 24 hours. If you did not ask for it, ignore this message.",
+                  name=user.name, link=link),
+            )
+        # The same answer whether or not the address has an account: no account discovery.
+        flash(_("If an account uses this address, we sent it a link to reset the password."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = read_reset_token(token, lambda ident: db.session.get(User, ident) if isinstance(ident, int) else None)
+    if user is None:
+        flash(_("This reset link is not valid, has been used or has expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        services.confirm_email(user)  # the link proves the address
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is changed. Log in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", resend_form=ResendConfirmationForm())
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            user = current_user._get_current_object()
+            services.set_password(user, form.password.data)
+            db.session.commit()
+            _begin_session(user)  # the new session token; other sessions end
+            flash(_("Your password is changed. You were logged out everywhere else."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.app_context_processor
+def inject_terms_version():
+    return {"terms_version": current_app.config["TERMS_VERSION"]}

@@ -1,0 +1,143 @@
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.cities import bp, services
+from app.cities.forms import GrantRoleForm, JoinCityForm, RevokeRoleForm
+from app.extensions import db
+from app.models import AuditEvent, Membership, Process, Proposal, Role, RoleGrant, User, utcnow
+from app.views import get_in_city_or_404, refuse, require
+
+
+@bp.route("/")
+def home():
+    city = g.city
+    now = utcnow()
+    processes = db.session.scalars(
+        select(Process).where(Process.city_id == city.id).order_by(Process.created_at.desc())
+    ).all()
+    grouped = {"active": [], "upcoming": [], "past": []}
+    for process in processes:
+        grouped[process.status_at(now)].append(process)
+    grouped["upcoming"].sort(key=lambda p: p.phases[0].starts_at if p.phases else now)
+    return render_template("cities/home.html", grouped=grouped, now=now,
+                           membership=permissions.membership_of(current_user, city))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+def join():
+    city = g.city
+    if permissions.is_member(current_user, city):
+        flash(_("You are already a member of %(city)s.", city=city.name(_locale())), "info")
+        return redirect(url_for("cities.home"))
+    form = JoinCityForm()
+    form.district.choices = [(0, _("Choose your district"))] + [
+        (d.id, d.name(_locale())) for d in sorted(city.districts, key=lambda d: d.name(_locale()))
+    ]
+    if form.validate_on_submit():
+        if not form.district.data:
+            form.district.errors.append(_("Choose your district."))
+        else:
+            try:
+                services.join_city(current_user, city, form.district.data, form.birth_year.data)
+            except services.UnknownDistrict:
+                form.district.errors.append(_("Choose a district from the list."))
+            except services.AlreadyMember:
+                db.session.rollback()
+                return redirect(url_for("cities.home"))
+            else:
+                db.session.commit()
+                flash(_("Welcome to %(city)s! You can now take part.", city=city.name(_locale())), "success")
+                return redirect(request.args.get("next") if _local_path(request.args.get("next")) else
+                                url_for("cities.home"))
+    return render_template("cities/join.html", form=form)
+
+
+@bp.route("/processes/<int:process_id>")
+def process(process_id: int):
+    city = g.city
+    process = get_in_city_or_404(Process, process_id, city)
+    now = utcnow()
+    proposal_count = db.session.scalar(
+        select(func.count(Proposal.id)).where(Proposal.process_id == process.id)
+    )
+    return render_template("cities/process.html", process=process, now=now,
+                           current_phase=process.phase_at(now), proposal_count=proposal_count,
+                           propose=permissions.can_propose(current_user, process, now))
+
+
+@bp.route("/roles", methods=["GET", "POST"])
+@login_required
+def roles():
+    city = g.city
+    if not permissions.can_manage_roles(current_user, city):
+        refuse(_("Only an administrator of this city can manage roles."))
+    form = GrantRoleForm()
+    if form.validate_on_submit():
+        membership = services.membership_by_email(city, form.email.data)
+        if membership is None:
+            form.email.errors.append(_("Nobody with this e-mail address has joined this city."))
+        else:
+            try:
+                services.grant_role(current_user, membership, Role(form.role.data))
+            except services.AlreadyHasRole:
+                form.role.errors.append(_("This member already has this role."))
+            else:
+                db.session.commit()
+                flash(_("Role granted."), "success")
+                return redirect(url_for("cities.roles"))
+    grants = db.session.execute(
+        select(RoleGrant, User)
+        .join(Membership, RoleGrant.membership_id == Membership.id)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.city_id == city.id)
+        .order_by(RoleGrant.role, User.name)
+    ).all()
+    return render_template("cities/roles.html", form=form, grants=grants, revoke_form=RevokeRoleForm())
+
+
+@bp.route("/roles/<int:grant_id>/revoke", methods=["POST"])
+@login_required
+def revoke_role(grant_id: int):
+    city = g.city
+    if not permissions.can_manage_roles(current_user, city):
+        refuse(_("Only an administrator of this city can manage roles."))
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None or grant.membership.city_id != city.id:
+        abort(404)
+    if grant.membership.user_id == current_user.id and grant.role == Role.ADMIN and not current_user.is_platform_admin:
+        refuse(_("You cannot remove your own administrator role. Ask another administrator."))
+    if RevokeRoleForm().validate_on_submit():
+        services.revoke_role(current_user, grant)
+        db.session.commit()
+        flash(_("Role removed."), "success")
+    return redirect(url_for("cities.roles"))
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    city = g.city
+    require(permissions.Decision(permissions.can_view_audit_log(current_user, city),
+                                 _("Only administrators and moderators of this city can read the audit log.")))
+    page = request.args.get("page", 1, type=int)
+    events = db.paginate(
+        select(AuditEvent).where(AuditEvent.city_id == city.id)
+        .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
+        page=page, per_page=50, error_out=False,
+    )
+    return render_template("cities/audit.html", events=events)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _local_path(target: str | None) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//")

@@ -1,0 +1,40 @@
+"""`flask --app app …` commands: seed, sdg (plus Flask-Migrate's own `db`)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+seed_cli = AppGroup("seed", help="Create demonstration data.")
+sdg_cli = AppGroup("sdg", help="SDG reference data.")
+
+
+@sdg_cli.command("load")
+def sdg_load():
+    """Load or update the 17 goals, their targets and indicators from app/data/sdg.json."""
+    from app.sdg import load_sdg_reference
+
+    counts = load_sdg_reference()
+    db.session.commit()
+    click.echo(f"SDG reference data: {counts['goals']} goals, {counts['targets']} targets, "
+               f"{counts['indicators']} indicators.")
+
+
+@seed_cli.command("demo")
+@click.option("--password", default="madang-demo-2026", show_default=True, help="Password of every demo account.")
+def seed_demo(password: str):
+    """Create the demo city (Seoul) with its plan, processes, proposals and one account per role. Idempotent."""
+    from app.seed import seed_demo_city
+
+    logins = seed_demo_city(password)
+    db.session.commit()
+    click.echo("Demo city ready: Seoul (/c/seoul/). Demo logins (role, e-mail, password):")
+    for role, email in logins:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(sdg_cli)

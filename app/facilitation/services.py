@@ -1,0 +1,157 @@
+"""Running processes: create and edit them, and schedule, close and remove their rounds. Every change is
+audited. Overlapping rounds are refused here with a clear message, and by the schema if two requests race."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import diff, record
+from app.extensions import db
+from app.markdown import render_markdown
+from app.models import AuditTarget, City, Phase, PhaseAction, Plan, Process, User, utcnow
+
+
+class PhaseOverlap(Exception):
+    def __init__(self, other: Phase | None = None):
+        super().__init__("phases overlap")
+        self.other = other
+
+
+class PhaseNotActive(Exception):
+    pass
+
+
+class PhaseAlreadyStarted(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ProcessData:
+    title: str
+    description: str
+    plan_id: int | None
+    eligibility_note: str
+
+
+@dataclass(frozen=True)
+class PhaseData:
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    actions: frozenset[PhaseAction]
+
+
+def _process_fields(process: Process) -> dict:
+    return {"title": process.title, "description": process.description, "plan_id": process.plan_id,
+            "eligibility_note": process.eligibility_note}
+
+
+def _phase_fields(phase: Phase) -> dict:
+    return {"name": phase.name, "description": phase.description, "starts_at": phase.starts_at,
+            "ends_at": phase.ends_at, "actions": sorted(a.value for a in phase.actions)}
+
+
+def _checked_plan(city: City, plan_id: int | None) -> int | None:
+    if plan_id is None:
+        return None
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.city_id != city.id:
+        raise ValueError("plan of another city")
+    return plan.id
+
+
+def create_process(actor: User, city: City, data: ProcessData) -> Process:
+    process = Process(
+        city_id=city.id, title=data.title.strip(), description=data.description,
+        description_html=render_markdown(data.description), plan_id=_checked_plan(city, data.plan_id),
+        eligibility_note=data.eligibility_note.strip(), created_by_id=actor.id,
+    )
+    db.session.add(process)
+    db.session.flush()
+    record(actor, "process.create", AuditTarget.PROCESS, process.id, city_id=city.id,
+           changes=diff({}, _process_fields(process)))
+    return process
+
+
+def update_process(actor: User, process: Process, data: ProcessData) -> None:
+    before = _process_fields(process)
+    process.title = data.title.strip()
+    process.description = data.description
+    process.description_html = render_markdown(data.description)
+    process.plan_id = _checked_plan(process.city, data.plan_id)
+    process.eligibility_note = data.eligibility_note.strip()
+    db.session.flush()
+    changes = diff(before, _process_fields(process))
+    if changes:
+        record(actor, "process.update", AuditTarget.PROCESS, process.id, city_id=process.city_id, changes=changes)
+
+
+def _overlapping(process: Process, starts_at: datetime, ends_at: datetime, ignore: Phase | None) -> Phase | None:
+    return next(
+        (p for p in process.phases if p is not ignore and p.starts_at < ends_at and starts_at < p.ends_at), None
+    )
+
+
+def _flush_phase() -> None:
+    """Flush; the schema's overlap guard (exclusion constraint or trigger) settles a race."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise PhaseOverlap() from error
+
+
+def add_phase(actor: User, process: Process, data: PhaseData) -> Phase:
+    other = _overlapping(process, data.starts_at, data.ends_at, None)
+    if other is not None:
+        raise PhaseOverlap(other)
+    phase = Phase(process=process, name=data.name.strip(), description=data.description,
+                  starts_at=data.starts_at, ends_at=data.ends_at)
+    phase.set_actions(data.actions)
+    db.session.add(phase)
+    _flush_phase()
+    record(actor, "phase.create", AuditTarget.PHASE, phase.id, city_id=process.city_id,
+           changes={"process_id": process.id, **diff({}, _phase_fields(phase))})
+    return phase
+
+
+def update_phase(actor: User, phase: Phase, data: PhaseData) -> None:
+    other = _overlapping(phase.process, data.starts_at, data.ends_at, phase)
+    if other is not None:
+        raise PhaseOverlap(other)
+    before = _phase_fields(phase)
+    phase.name, phase.description = data.name.strip(), data.description
+    phase.starts_at, phase.ends_at = data.starts_at, data.ends_at
+    phase.set_actions(data.actions)
+    _flush_phase()
+    changes = diff(before, _phase_fields(phase))
+    if changes:
+        record(actor, "phase.update", AuditTarget.PHASE, phase.id, city_id=phase.process.city_id, changes=changes)
+
+
+def close_phase(actor: User, phase: Phase, now: datetime | None = None) -> None:
+    """Close a running round early: its end becomes now."""
+    now = now or utcnow()
+    if not phase.contains(now):
+        raise PhaseNotActive()
+    before = phase.ends_at
+    phase.ends_at = now
+    _flush_phase()
+    record(actor, "phase.close", AuditTarget.PHASE, phase.id, city_id=phase.process.city_id,
+           changes={"ends_at": [before.isoformat(), now.isoformat()]})
+
+
+def delete_phase(actor: User, phase: Phase, now: datetime | None = None) -> None:
+    """Only a round that has not started can be removed; a past or running round is history."""
+    now = now or utcnow()
+    if phase.starts_at <= now:
+        raise PhaseAlreadyStarted()
+    process = phase.process
+    record(actor, "phase.delete", AuditTarget.PHASE, phase.id, city_id=process.city_id,
+           changes=diff(_phase_fields(phase), {}))
+    process.phases.remove(phase)
+    db.session.delete(phase)
+    db.session.flush()

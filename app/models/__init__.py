@@ -1,0 +1,24 @@
+"""Every model, importable from one place. One module per domain."""
+from app.models.audit import AuditEvent, AuditTarget
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.cities import CensusAgeBand, City, District, Membership, Role, RoleGrant
+from app.models.organizations import (
+    Organization,
+    OrganizationKind,
+    OrganizationLevel,
+    OrganizationMember,
+    OrganizationRole,
+)
+from app.models.plans import Plan, PlanItem, plan_item_targets
+from app.models.processes import Phase, PhaseAction, PhaseActionGrant, Process
+from app.models.proposals import Proposal, ProposalState, proposal_plan_items, proposal_targets
+from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
+from app.models.users import User
+
+__all__ = [
+    "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "District", "LocalTarget", "Membership",
+    "Organization", "OrganizationKind", "OrganizationLevel", "OrganizationMember", "OrganizationRole", "Phase",
+    "PhaseAction", "PhaseActionGrant", "Plan", "PlanItem", "Process", "Proposal", "ProposalState", "Role",
+    "RoleGrant", "SdgGoal", "SdgIndicator", "SdgTarget", "User", "UTCDateTime", "plan_item_targets",
+    "proposal_plan_items", "proposal_targets", "utcnow",
+]

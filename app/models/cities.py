@@ -1,0 +1,130 @@
+"""Cities (tenants), their districts and census, and the people who belong to them."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, enum_check, enum_column_type, utcnow
+
+
+class Role(StrEnum):
+    FACILITATOR = "facilitator"
+    PLANNER = "planner"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class City(Base):
+    __tablename__ = "cities"
+    __table_args__ = (
+        CheckConstraint("default_locale IN ('en', 'ko')", name="default_locale_valid"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_ko: Mapped[str] = mapped_column(String(120))
+    default_locale: Mapped[str] = mapped_column(String(5), default="ko")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    districts: Mapped[list["District"]] = relationship(
+        back_populates="city", order_by="District.name_en", cascade="all, delete-orphan", passive_deletes=True
+    )
+    age_bands: Mapped[list["CensusAgeBand"]] = relationship(
+        order_by="CensusAgeBand.min_age", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def name(self, locale: str) -> str:
+        return self.name_ko if locale == "ko" else self.name_en
+
+    def __repr__(self) -> str:
+        return f"<City {self.slug}>"
+
+
+class District(Base):
+    __tablename__ = "districts"
+    __table_args__ = (
+        UniqueConstraint("city_id", "code"),
+        CheckConstraint("population_share >= 0 AND population_share <= 1", name="population_share_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_ko: Mapped[str] = mapped_column(String(120))
+    population_share: Mapped[Decimal] = mapped_column(Numeric(6, 5), default=Decimal(0))
+
+    city: Mapped[City] = relationship(back_populates="districts")
+
+    def name(self, locale: str) -> str:
+        return self.name_ko if locale == "ko" else self.name_en
+
+
+class CensusAgeBand(Base):
+    """The share of the city's population (of participation age) in one age band: the inclusion monitor's
+    reference."""
+
+    __tablename__ = "census_age_bands"
+    __table_args__ = (
+        UniqueConstraint("city_id", "min_age"),
+        CheckConstraint("min_age >= 0 AND (max_age IS NULL OR max_age >= min_age)", name="age_range"),
+        CheckConstraint("share >= 0 AND share <= 1", name="share_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    min_age: Mapped[int] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    share: Mapped[Decimal] = mapped_column(Numeric(6, 5))
+
+    @property
+    def label(self) -> str:
+        return f"{self.min_age}–{self.max_age}" if self.max_age is not None else f"{self.min_age}+"
+
+
+class Membership(Base):
+    """A person as a resident of one city. Everyone with a membership is a citizen there."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "city_id"),
+        CheckConstraint("birth_year IS NULL OR (birth_year >= 1900 AND birth_year <= 2100)", name="birth_year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    city: Mapped[City] = relationship()
+    district: Mapped[District | None] = relationship()
+    roles: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    def has_role(self, role: Role) -> bool:
+        return any(grant.role == role for grant in self.roles)
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("membership_id", "role"), enum_check("role", Role))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(enum_column_type(Role))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    membership: Mapped[Membership] = relationship(back_populates="roles")

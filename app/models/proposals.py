@@ -1,0 +1,82 @@
+"""Citizen proposals, linked to SDG targets and to plan items by association tables."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, enum_check, enum_column_type, utcnow
+
+
+class ProposalState(StrEnum):
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    EVALUATING = "evaluating"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    IMPLEMENTED = "implemented"
+
+
+proposal_targets = Table(
+    "proposal_targets",
+    Base.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("sdg_target_code", ForeignKey("sdg_targets.code", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+proposal_plan_items = Table(
+    "proposal_plan_items",
+    Base.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("plan_item_id", ForeignKey("plan_items.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        enum_check("state", ProposalState),
+        CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
+        CheckConstraint(
+            "(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_state_has_time"
+        ),
+        Index("ix_proposals_process_id_created_at", "process_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="RESTRICT"))
+    # SET NULL: a deleted account leaves its proposals to "deleted user".
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)  # sanitized rendering of body
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
+    state: Mapped[str] = mapped_column(enum_column_type(ProposalState), default=ProposalState.PUBLISHED)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdraw_reason: Mapped[str | None] = mapped_column(String(500))
+    # NFC-normalised, case-folded title and body: the text search matches substrings of it.
+    search_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    process: Mapped["Process"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship()  # noqa: F821
+    organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+    district: Mapped["District | None"] = relationship()  # noqa: F821
+    sdg_targets: Mapped[list["SdgTarget"]] = relationship(  # noqa: F821
+        secondary=proposal_targets, order_by="SdgTarget.position"
+    )
+    plan_items: Mapped[list["PlanItem"]] = relationship(  # noqa: F821
+        secondary=proposal_plan_items, order_by="PlanItem.position"
+    )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state == ProposalState.WITHDRAWN

@@ -1,0 +1,130 @@
+"""Named permission predicates, one place for every rule. Routes call them (and answer 403 with the reason);
+templates call them as ``can.<name>(…)`` so a page never re-implements a rule.
+
+Roles are per city: a facilitator in Seoul is a citizen elsewhere. Everyone with a membership is a citizen
+of that city."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import City, Membership, PhaseAction, Process, Proposal, ProposalState, Role, utcnow
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether something is allowed, and if not, why (and when it opens, for phase gates)."""
+
+    allowed: bool
+    reason: str = ""
+    opens_at: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+def _signed_in(user) -> bool:
+    return bool(user) and user.is_authenticated
+
+
+def membership_of(user, city: City | None) -> Membership | None:
+    """The user's membership in a city, looked up once per request."""
+    if not _signed_in(user) or city is None:
+        return None
+    cache = g.setdefault("_memberships", {})
+    key = (user.id, city.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(Membership).where(Membership.user_id == user.id, Membership.city_id == city.id)
+        )
+    return cache[key]
+
+
+def is_member(user, city: City) -> bool:
+    return membership_of(user, city) is not None
+
+
+def has_role(user, city: City, *roles: Role) -> bool:
+    membership = membership_of(user, city)
+    return membership is not None and any(membership.has_role(role) for role in roles)
+
+
+def is_platform_admin(user) -> bool:
+    return _signed_in(user) and user.is_platform_admin
+
+
+def can_manage_processes(user, city: City) -> bool:
+    return has_role(user, city, Role.FACILITATOR, Role.ADMIN)
+
+
+def can_manage_roles(user, city: City) -> bool:
+    return has_role(user, city, Role.ADMIN) or is_platform_admin(user)
+
+
+def can_view_audit_log(user, city: City) -> bool:
+    return has_role(user, city, Role.ADMIN, Role.MODERATOR) or is_platform_admin(user)
+
+
+def can_see_staff_pages(user, city: City) -> bool:
+    return can_manage_processes(user, city) or can_manage_roles(user, city) or can_view_audit_log(user, city)
+
+
+def phase_allows(process: Process, action: PhaseAction, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    phase = process.phase_at(now)
+    if phase is not None and phase.enables(action):
+        return ALLOWED
+    upcoming = process.next_phase_enabling(action, now)
+    messages = {
+        PhaseAction.PROPOSE: _l("Proposals are not open in this process right now."),
+        PhaseAction.COMMENT: _l("Comments are not open in this process right now."),
+        PhaseAction.SUPPORT: _l("Supports are not open in this process right now."),
+        PhaseAction.BUDGET_VOTE: _l("The budget vote is not open in this process right now."),
+        PhaseAction.POLL_VOTE: _l("Polls are not open in this process right now."),
+        PhaseAction.STATEMENT_VOTE: _l("Statement voting is not open in this process right now."),
+    }
+    return Decision(False, str(messages[action]), upcoming.starts_at if upcoming else None)
+
+
+def _citizen_of(user, city: City) -> Decision:
+    if not _signed_in(user):
+        return Decision(False, str(_l("Log in to take part.")))
+    if not user.is_confirmed:
+        return Decision(False, str(_l("Confirm your e-mail address to take part.")))
+    if not is_member(user, city):
+        return Decision(False, str(_l("Join this city to take part.")))
+    return ALLOWED
+
+
+def can_propose(user, process: Process, now: datetime | None = None) -> Decision:
+    gate = phase_allows(process, PhaseAction.PROPOSE, now)
+    if not gate:
+        return gate
+    return _citizen_of(user, process.city)
+
+
+def can_edit_proposal(user, proposal: Proposal, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    if not _signed_in(user) or proposal.author_id != user.id:
+        return Decision(False, str(_l("Only the author can edit this proposal.")))
+    if proposal.state != ProposalState.PUBLISHED:
+        return Decision(False, str(_l("This proposal can no longer be edited.")))
+    if now - proposal.created_at > current_app.config["PROPOSAL_EDIT_WINDOW"]:
+        return Decision(False, str(_l("The time for editing this proposal has passed.")))
+    return ALLOWED
+
+
+def can_withdraw_proposal(user, proposal: Proposal) -> Decision:
+    if not _signed_in(user) or proposal.author_id != user.id:
+        return Decision(False, str(_l("Only the author can withdraw this proposal.")))
+    if proposal.state != ProposalState.PUBLISHED:
+        return Decision(False, str(_l("Only a published proposal that has not been answered can be withdrawn.")))
+    return ALLOWED

@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=150)],
+                        description=_l("Say in one line what you propose."))
+    body = TextAreaField(_l("Your proposal"), validators=[DataRequired(), Length(min=20, max=20000)],
+                         description=_l("What should change, where, and why. Markdown: **bold**, *italic*, "
+                                        "lists and links."))
+    district = SelectField(_l("District"), coerce=int, validators=[Optional()])
+    sdg_targets = SelectMultipleField(_l("SDG targets"), validators=[Optional()])
+    plan_items = SelectMultipleField(_l("Plan items"), coerce=int, validators=[Optional()])
+    cost = DecimalField(_l("Estimated cost (won)"), places=0, validators=[
+        Optional(), NumberRange(min=Decimal(0), max=Decimal("1000000000000"),
+                                message=_l("Enter an amount between 0 and 1,000,000,000,000."))],
+        description=_l("Optional. A rough figure is fine."))
+    submit = SubmitField(_l("Publish proposal"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you withdraw it?"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Withdraw proposal"))
+
+
+SORTS = ("newest", "oldest")
+
+
+class FilterForm(FlaskForm):
+    """The list's filters, read from the query string (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    goal = SelectField(_l("SDG goal"), coerce=int, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=int, validators=[Optional()])
+    state = SelectField(_l("State"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), validators=[Optional()])
+    submit = SubmitField(_l("Filter"))

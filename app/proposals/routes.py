@@ -1,0 +1,168 @@
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.extensions import db
+from app.models import Process, Proposal, ProposalState, SdgGoal, SdgTarget, utcnow
+from app.proposals import bp, services
+from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm
+from app.views import get_in_city_or_404, require
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def state_labels() -> dict[str, str]:
+    return {
+        ProposalState.PUBLISHED: _("Published"),
+        ProposalState.WITHDRAWN: _("Withdrawn"),
+        ProposalState.EVALUATING: _("Being evaluated"),
+        ProposalState.ACCEPTED: _("Accepted"),
+        ProposalState.REJECTED: _("Rejected"),
+        ProposalState.IMPLEMENTED: _("Implemented"),
+    }
+
+
+def _goals() -> list[SdgGoal]:
+    return list(db.session.scalars(
+        select(SdgGoal).options(selectinload(SdgGoal.targets)).order_by(SdgGoal.number)
+    ))
+
+
+def _district_choices(blank: str):
+    city = g.city
+    return [(0, blank)] + [(d.id, d.name(_locale())) for d in sorted(city.districts, key=lambda d: d.name(_locale()))]
+
+
+def _prepare_form(form: ProposalForm, process: Process, goals: list[SdgGoal]) -> None:
+    form.district.choices = _district_choices(_("Whole city / not specific"))
+    form.sdg_targets.choices = [(t.code, t.code) for goal in goals for t in goal.targets]
+    items = process.plan.items if process.plan else []
+    form.plan_items.choices = [(item.id, item.title) for item in items]
+
+
+def _data(form: ProposalForm) -> services.ProposalData:
+    return services.ProposalData(
+        title=form.title.data, body=form.body.data, district_id=form.district.data or None,
+        sdg_target_codes=tuple(form.sdg_targets.data or ()), plan_item_ids=tuple(form.plan_items.data or ()),
+        cost=form.cost.data,
+    )
+
+
+def _proposal_in_city(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.process.city_id != g.city.id:
+        abort(404)
+    return proposal
+
+
+@bp.route("/processes/<int:process_id>/proposals")
+def index(process_id: int):
+    process = get_in_city_or_404(Process, process_id, g.city)
+    goals = db.session.scalars(select(SdgGoal).order_by(SdgGoal.number)).all()
+    form = FilterForm(request.args)
+    form.goal.choices = [(0, _("All goals"))] + [(goal.number, f"{goal.number}. {goal.short(_locale())}")
+                                                 for goal in goals]
+    form.district.choices = _district_choices(_("All districts"))
+    labels = state_labels()
+    form.state.choices = [("", _("All states"))] + list(labels.items())
+    form.sort.choices = [("newest", _("Newest")), ("oldest", _("Oldest"))]
+    filters = services.ProposalFilters()
+    if form.validate():
+        filters = services.ProposalFilters(
+            q=(form.q.data or "").strip(), goal=form.goal.data or None, district_id=form.district.data or None,
+            state=form.state.data or None, sort=form.sort.data if form.sort.data in SORTS else "newest",
+        )
+    page = request.args.get("page", 1, type=int)
+    proposals = db.paginate(services.proposals_query(process, filters), page=max(page, 1),
+                            per_page=g.get("per_page") or _per_page(), error_out=False)
+    return render_template("proposals/index.html", process=process, proposals=proposals, form=form,
+                           filters=filters, state_labels=labels,
+                           propose=permissions.can_propose(current_user, process))
+
+
+def _per_page() -> int:
+    from flask import current_app
+
+    return current_app.config["PROPOSALS_PER_PAGE"]
+
+
+@bp.route("/processes/<int:process_id>/proposals/new", methods=["GET", "POST"])
+@login_required
+def new(process_id: int):
+    process = get_in_city_or_404(Process, process_id, g.city)
+    require(permissions.can_propose(current_user, process))
+    goals = _goals()
+    form = ProposalForm()
+    _prepare_form(form, process, goals)
+    if not form.is_submitted():
+        membership = permissions.membership_of(current_user, g.city)
+        form.district.data = membership.district_id if membership and membership.district_id else 0
+    if form.validate_on_submit():
+        try:
+            proposal = services.create_proposal(current_user, process, _data(form))
+        except services.InvalidReference:
+            db.session.rollback()
+            form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
+        else:
+            db.session.commit()
+            flash(_("Your proposal is published."), "success")
+            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, process=process, goals=goals, proposal=None)
+
+
+@bp.route("/proposals/<int:proposal_id>")
+def show(proposal_id: int):
+    proposal = _proposal_in_city(proposal_id)
+    return render_template("proposals/show.html", proposal=proposal, process=proposal.process,
+                           state_labels=state_labels(), now=utcnow(),
+                           can_edit=permissions.can_edit_proposal(current_user, proposal),
+                           can_withdraw=permissions.can_withdraw_proposal(current_user, proposal))
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    proposal = _proposal_in_city(proposal_id)
+    require(permissions.can_edit_proposal(current_user, proposal))
+    goals = _goals()
+    form = ProposalForm(obj=None if ProposalForm().is_submitted() else proposal)
+    _prepare_form(form, proposal.process, goals)
+    form.submit.label.text = _("Save changes")
+    if not form.is_submitted():
+        form.district.data = proposal.district_id or 0
+        form.sdg_targets.data = [t.code for t in proposal.sdg_targets]
+        form.plan_items.data = [item.id for item in proposal.plan_items]
+    if form.validate_on_submit():
+        try:
+            services.update_proposal(proposal, _data(form))
+        except services.InvalidReference:
+            db.session.rollback()
+            form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, process=proposal.process, goals=goals,
+                           proposal=proposal)
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(proposal_id: int):
+    proposal = _proposal_in_city(proposal_id)
+    require(permissions.can_withdraw_proposal(current_user, proposal))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        services.withdraw_proposal(proposal, form.reason.data)
+        db.session.commit()
+        flash(_("Your proposal is withdrawn."), "success")
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    return render_template("proposals/withdraw.html", form=form, proposal=proposal)
+
+

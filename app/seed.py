@@ -1,0 +1,191 @@
+"""The demo city: Seoul with its 25 districts and census, the plan "Seoul 2030", three processes (one open now,
+one coming up, one finished), about 40 proposals from 100 residents, and one account per role. Content comes
+from app/data/demo_seoul.json. Running it again changes nothing that exists."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.markdown import render_markdown
+from app.models import (
+    CensusAgeBand,
+    City,
+    District,
+    Membership,
+    Phase,
+    Plan,
+    PlanItem,
+    Process,
+    Proposal,
+    ProposalState,
+    Role,
+    RoleGrant,
+    SdgTarget,
+    User,
+)
+from app.proposals.services import search_key
+from app.sdg import load_sdg_reference
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_seoul.json"
+CITIZEN_LOGIN = "citizen@madang.example"
+PLATFORM_ADMIN_LOGIN = "platform@madang.example"
+
+
+def _citizen_email(index: int) -> str:
+    return CITIZEN_LOGIN if index == 0 else f"resident{index:03d}@madang.example"
+
+
+def _local_midnight(zone: ZoneInfo, days: int) -> datetime:
+    """Midnight in the city, `days` from today, as UTC."""
+    today = datetime.now(zone).date()
+    return datetime.combine(today + timedelta(days=days), time(0, 0), tzinfo=zone).astimezone(timezone.utc)
+
+
+def _get_or_create_user(email: str, name: str, password_hash: str, now: datetime) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, password_hash=password_hash, email_confirmed_at=now,
+                    terms_version="2026-11", terms_accepted_at=now)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _ensure_membership(user: User, city: City, district: District | None, birth_year: int | None,
+                       now: datetime) -> Membership:
+    membership = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.city_id == city.id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, city_id=city.id, district_id=district.id if district else None,
+                                birth_year=birth_year, verified_at=now)
+        db.session.add(membership)
+        db.session.flush()
+    return membership
+
+
+def _bilingual(ko: str, en: str) -> str:
+    return f"{ko}\n\n{en}"
+
+
+def seed_demo_city(password: str) -> list[tuple[str, str]]:
+    """Create what is missing; return the demo logins as (role, e-mail)."""
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    load_sdg_reference()
+    now = datetime.now(timezone.utc)
+    password_hash = hash_password(password)
+
+    spec = data["city"]
+    city = db.session.scalar(select(City).where(City.slug == spec["slug"]))
+    if city is None:
+        city = City(slug=spec["slug"], name_en=spec["name_en"], name_ko=spec["name_ko"],
+                    default_locale=spec["default_locale"], time_zone=spec["time_zone"])
+        db.session.add(city)
+        db.session.flush()
+    zone = ZoneInfo(city.time_zone)
+
+    districts = {d.code: d for d in db.session.scalars(select(District).where(District.city_id == city.id))}
+    for row in data["districts"]:
+        if row["code"] not in districts:
+            districts[row["code"]] = District(city_id=city.id, code=row["code"], name_en=row["name_en"],
+                                              name_ko=row["name_ko"], population_share=Decimal(row["population_share"]))
+            db.session.add(districts[row["code"]])
+    bands = {b.min_age for b in db.session.scalars(select(CensusAgeBand).where(CensusAgeBand.city_id == city.id))}
+    for row in data["age_bands"]:
+        if row["min_age"] not in bands:
+            db.session.add(CensusAgeBand(city_id=city.id, min_age=row["min_age"], max_age=row["max_age"],
+                                         share=Decimal(row["share"])))
+    db.session.flush()
+
+    logins: list[tuple[str, str]] = []
+    citizens: list[User] = []
+    for index, row in enumerate(data["citizens"]):
+        user = _get_or_create_user(_citizen_email(index), row["name"], password_hash, now)
+        _ensure_membership(user, city, districts[row["district"]], row["birth_year"], now)
+        citizens.append(user)
+    logins.append(("citizen", CITIZEN_LOGIN))
+
+    staff_users: dict[str, User] = {}
+    for row in data["staff"]:
+        user = _get_or_create_user(row["email"], row["name"], password_hash, now)
+        membership = _ensure_membership(user, city, districts["jung"], 1985, now)
+        if not membership.has_role(Role(row["role"])):
+            db.session.add(RoleGrant(membership_id=membership.id, role=row["role"]))
+        staff_users[row["role"]] = user
+        logins.append((row["role"], row["email"]))
+    platform_admin = _get_or_create_user(PLATFORM_ADMIN_LOGIN, "Madang platform admin", password_hash, now)
+    platform_admin.is_platform_admin = True
+    logins.append(("platform admin", PLATFORM_ADMIN_LOGIN))
+    db.session.flush()
+
+    plan_spec = data["plan"]
+    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title == plan_spec["title_en"]))
+    if plan is None:
+        plan = Plan(city_id=city.id, title=plan_spec["title_en"],
+                    description=_bilingual(plan_spec["description_ko"], plan_spec["description_en"]),
+                    start_year=plan_spec["start_year"], end_year=plan_spec["end_year"])
+        db.session.add(plan)
+        db.session.flush()
+    items = {item.code: item for item in plan.items}
+    for position, row in enumerate(plan_spec["items"]):
+        if row["code"] not in items:
+            linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
+            item = PlanItem(plan_id=plan.id, code=row["code"], title=row["title_en"], position=position,
+                            description=_bilingual(row["description_ko"], row["description_en"]),
+                            sdg_targets=linked)
+            db.session.add(item)
+            items[row["code"]] = item
+    db.session.flush()
+    db.session.refresh(plan)
+
+    processes: dict[str, Process] = {}
+    facilitator = staff_users.get("facilitator")
+    for row in data["processes"]:
+        process = db.session.scalar(
+            select(Process).where(Process.city_id == city.id, Process.title == row["title_en"])
+        )
+        if process is None:
+            description = _bilingual(row["description_ko"], row["description_en"])
+            process = Process(city_id=city.id, title=row["title_en"], description=description,
+                              description_html=render_markdown(description),
+                              eligibility_note=row["eligibility_note_en"][:500],
+                              plan_id=plan.id if row.get("uses_plan") else None,
+                              created_by_id=facilitator.id if facilitator else None)
+            db.session.add(process)
+            db.session.flush()
+            for phase_row in row["phases"]:
+                phase = Phase(process=process, name=phase_row["name_en"],
+                              starts_at=_local_midnight(zone, phase_row["start_day"]),
+                              ends_at=_local_midnight(zone, phase_row["end_day"]))
+                phase.set_actions(phase_row["actions"])
+                db.session.add(phase)
+            db.session.flush()
+        processes[row["key"]] = process
+
+    targets = {t.code: t for t in db.session.scalars(select(SdgTarget))}
+    for row in data["proposals"]:
+        process = processes[row["process"]]
+        exists = db.session.scalar(
+            select(Proposal.id).where(Proposal.process_id == process.id, Proposal.title == row["title"])
+        )
+        if exists:
+            continue
+        created = now - timedelta(days=row["days_ago"], hours=(row["author"] * 7) % 11)
+        proposal = Proposal(
+            process_id=process.id, author_id=citizens[row["author"]].id, title=row["title"], body=row["body"],
+            body_html=render_markdown(row["body"]), search_text=search_key(row["title"] + "\n" + row["body"]),
+            cost=Decimal(row["cost"]) if row["cost"] is not None else None,
+            district_id=districts[row["district"]].id, state=ProposalState.PUBLISHED, created_at=created,
+        )
+        proposal.sdg_targets = [targets[code] for code in row["sdg_targets"]]
+        proposal.plan_items = [items[code] for code in row["plan_items"]]
+        db.session.add(proposal)
+    db.session.flush()
+    return logins

@@ -1,0 +1,151 @@
+"""Min-ji's foundation journey (JOURNEYS.md, citizen steps 1–3) in a real browser: Korean without
+JavaScript, and English with it. Elements are found by name, href and role rather than by their text, since
+the Korean catalog grows independently of these tests."""
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+
+pytestmark = pytest.mark.browser
+
+TITLE_KO = "망원동 자전거 보호 차선"
+BODY_KO = "월드컵로에 연석으로 분리된 자전거 보호 차선을 만들어 주세요. 아이들도 안전하게 학교에 갈 수 있습니다."
+TITLE_EN = "A protected bike lane in Mangwon-dong"
+BODY_EN = "Build a protected bike lane on Worldcup-ro, separated from cars by kerbs, so children can ride to school."
+
+
+@pytest.fixture
+def green_transport(make, db):
+    """Seoul with two districts, the plan item "Cycling network" (SDG 11.2) and a process open for proposals."""
+    city = make.city()
+    plan = make.plan(city)
+    item = plan.items[0]
+    item.title = "Cycling network"
+    db.session.commit()
+    process = make.process(city, plan=plan, title="Seoul 2030 Green Transport",
+                           phases=((-1, 20, ("propose", "comment", "support")),))
+    mapo = next(d for d in city.districts if d.code == "mapo")
+    return {"city": city, "process": process, "item": item, "mapo": mapo}
+
+
+@pytest.mark.parametrize(("locale", "javascript", "title", "body", "query"), [
+    pytest.param("ko", False, TITLE_KO, BODY_KO, "자전거", id="korean-no-js"),
+    pytest.param("en", True, TITLE_EN, BODY_EN, "bike lane", id="english-js"),
+])
+def test_min_ji_registers_joins_and_proposes(open_site, outbox, green_transport, locale, javascript, title, body,
+                                            query, known_password):
+    site = open_site(javascript=javascript)
+    page = site.page
+    process, item, mapo = green_transport["process"], green_transport["item"], green_transport["mapo"]
+    email_address = f"minji-{locale}@example.org"
+
+    # 1. The home page (the only city, so its page), then her language.
+    site.open("/")
+    assert site.path.startswith("/c/seoul/")
+    site.choose_language(locale)
+    assert page.locator(f"main a[href='/c/seoul/processes/{process.id}']").count() == 1
+
+    # 2. Register from the city's invitation (it leads on to joining the city).
+    page.locator("main a[href^='/auth/register']").first.click()
+    site.assert_lang(locale)
+    assert site.path.startswith("/auth/register")
+    page.locator("input[name='name']").fill("김민지")
+    page.locator("input[name='email']").fill(email_address)
+    page.locator("input[name='password']").fill(known_password)
+    page.locator("input[name='password_again']").fill(known_password)
+    page.locator("input[name='accept_terms']").check()
+    site.submit()
+    site.assert_lang(locale)
+    assert site.path == "/c/seoul/join", f"after registering: {site.path}\n{page.locator('main').inner_text()}"
+
+    # …confirms her district and birth year.
+    page.locator("select[name='district']").select_option(str(mapo.id))
+    page.locator("input[name='birth_year']").fill("1990")
+    site.submit()
+    site.assert_lang(locale)
+    assert site.path == "/c/seoul/", f"after joining: {site.path}\n{page.locator('main').inner_text()}"
+
+    # …and confirms her e-mail address with the link she was sent.
+    link = outbox.link_to(email_address, "/auth/confirm/")
+    page.goto(link)
+    site.assert_lang(locale)
+    assert page.locator("main .flash-success").count() == 1, page.locator("main").inner_text()
+
+    # 3. Opens the process and writes her proposal.
+    site.open("/c/seoul/")
+    page.locator(f"main a[href='/c/seoul/processes/{process.id}']").first.click()
+    site.assert_lang(locale)
+    page.locator(f"main a[href='/c/seoul/processes/{process.id}/proposals/new']").first.click()
+    site.assert_lang(locale)
+    assert site.path == f"/c/seoul/processes/{process.id}/proposals/new"
+    assert page.locator("select[name='district']").input_value() == str(mapo.id), "her district is preselected"
+    page.locator("input[name='title']").fill(title)
+    page.locator("textarea[name='body']").fill(body)
+    target = page.locator("input[name='sdg_targets'][value='11.2']")
+    assert not target.is_visible(), "targets sit in closed <details> until their goal is opened"
+    page.locator("details.goal-picker", has=target).locator("summary").click()
+    target.check()
+    page.locator(f"input[name='plan_items'][value='{item.id}']").check()
+    page.locator("input[name='cost']").fill("250000000")
+    site.submit()
+    site.assert_lang(locale)
+
+    match = re.fullmatch(r"/c/seoul/proposals/(\d+)", site.path)
+    assert match, f"after publishing: {site.path}\n{page.locator('main').inner_text()}"
+    assert page.locator("h1").inner_text() == title
+    assert "11.2" in page.locator("main .target-list").inner_text()
+    assert "Cycling network" in page.locator("main").inner_text()
+    assert "250,000,000" in page.locator("main .facts").inner_text()
+    proposal_path = site.path
+
+    # She sees it listed, and finds it by text.
+    page.locator(f"main a[href='/c/seoul/processes/{process.id}/proposals']").first.click()
+    site.assert_lang(locale)
+    assert page.locator(f"main .proposal-list a[href='{proposal_path}']").inner_text() == title
+    page.locator("form.filters input[name='q']").fill(query)
+    page.locator("form.filters [type='submit']").click()
+    page.wait_for_load_state()
+    site.assert_lang(locale)
+    assert "q=" in page.url
+    assert page.locator(f"main .proposal-list a[href='{proposal_path}']").inner_text() == title
+    page.locator("form.filters input[name='q']").fill("지하철 noise-that-matches-nothing")
+    page.locator("form.filters [type='submit']").click()
+    page.wait_for_load_state()
+    assert page.locator(f"main .proposal-list a[href='{proposal_path}']").count() == 0
+
+
+def test_anonymous_visitor_is_sent_to_log_in_before_proposing(site, green_transport):
+    process = green_transport["process"]
+    new_path = f"/c/seoul/processes/{process.id}/proposals/new"
+    site.open(new_path)
+    assert site.path.startswith("/auth/login?"), site.path
+    assert "next=" in site.path and "proposals" in site.path
+    assert site.page.locator("main input[name='email']").count() == 1
+
+
+def test_citizen_sees_why_and_when_proposals_open(site, make):
+    city = make.city()
+    citizen = make.member(city)
+    process = make.process(city, title="Plaza naming", phases=((-1, 2, ("comment",)), (5, 10, ("propose",))))
+    opens = process.phases[1].starts_at
+
+    site.log_in(citizen)
+    site.choose_language("en")
+    # The process page does not offer to write a proposal.
+    site.open(f"/c/seoul/processes/{process.id}")
+    assert site.page.locator(f"main a[href$='/processes/{process.id}/proposals/new']").count() == 0
+    # Opening the form's address anyway: a 403 page with the reason and the date it opens.
+    site.open(f"/c/seoul/processes/{process.id}/proposals/new", status=403)
+    main = site.page.locator("main").inner_text()
+    assert "Proposals are not open in this process right now." in main
+    local_opening = opens.astimezone(ZoneInfo("Asia/Seoul"))
+    assert format_date(local_opening.date(), format="long", locale="en") in main, main
+    assert site.page.locator("h1").count() == 1
+
+    # The same refusal in Korean still gives the date.
+    site.choose_language("ko")
+    main = site.page.locator("main").inner_text()
+    assert format_date(local_opening.date(), format="long", locale="ko") in main, main

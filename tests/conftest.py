@@ -1,0 +1,262 @@
+"""One suite, two databases. Without MADANG_TEST_DB the suite runs on SQLite (a file per test worker); with
+MADANG_TEST_DB set to a PostgreSQL URL it runs on PostgreSQL (a database per worker, created here). The
+schema is built by the migrations, never by create_all, so every test also exercises them."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.auth.passwords import hash_password
+from app.extensions import db as _db
+from app.models import (
+    City,
+    District,
+    Membership,
+    Phase,
+    PhaseAction,
+    Plan,
+    PlanItem,
+    Process,
+    Proposal,
+    Role,
+    RoleGrant,
+    SdgTarget,
+    User,
+)
+
+PASSWORD = "correct horse battery staple"
+REFERENCE_TABLES = {"sdg_goals", "sdg_targets", "sdg_indicators", "alembic_version"}
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def database_url(tmp_root: Path) -> str:
+    url = os.environ.get("MADANG_TEST_DB", "").strip()
+    if not url or url == "sqlite":
+        return f"sqlite:///{tmp_root / f'madang-test-{_worker()}.db'}"
+    from config import normalise_database_url
+
+    url = normalise_database_url(url)
+    base = make_url(url)
+    name = f"{base.database}_{re.sub(r'[^a-z0-9]', '', _worker().lower())}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # a missing service is a failure, never a silent skip
+        pytest.exit(f"PostgreSQL at {base.render_as_string(hide_password=True)} is unreachable: {error}", returncode=3)
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_report_header(config):
+    url = os.environ.get("MADANG_TEST_DB", "")
+    return f"madang database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: it gets its own app context, `g` and database
+    session even while the test itself holds an app context to build rows and check results."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("madang")
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url(root),
+        "MAIL_OUTBOX": str(root / "outbox"),
+        "SECRET_KEY": "testing-only-secret",
+    })
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        from app.sdg import load_sdg_reference
+
+        load_sdg_reference()
+        _db.session.commit()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Every test starts from the reference data alone."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        _db.session.rollback()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+        outbox = Path(application.config["MAIL_OUTBOX"])
+        if outbox.exists():
+            for message in outbox.glob("*.eml"):
+                message.unlink()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(ctx):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return hash_password(PASSWORD)
+
+
+class Factory:
+    """Builds committed rows for tests; every helper returns the row."""
+
+    def __init__(self, password_hash: str):
+        self.password_hash = password_hash
+        self.counter = 0
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def city(self, slug: str = "seoul", name_en: str = "Seoul", name_ko: str = "서울", districts=("mapo", "jongno")):
+        city = City(slug=slug, name_en=name_en, name_ko=name_ko, default_locale="ko", time_zone="Asia/Seoul")
+        _db.session.add(city)
+        _db.session.flush()
+        for code in districts:
+            _db.session.add(District(city_id=city.id, code=code, name_en=f"{code.title()}-gu", name_ko=f"{code}구",
+                                     population_share=0.5))
+        _db.session.commit()
+        return city
+
+    def user(self, name: str | None = None, email: str | None = None, confirmed: bool = True, **fields) -> User:
+        n = self._next()
+        now = datetime.now(timezone.utc)
+        user = User(name=name or f"Person {n}", email=email or f"person{n}@example.org",
+                    password_hash=self.password_hash, terms_version="2026-11", terms_accepted_at=now,
+                    email_confirmed_at=now if confirmed else None, **fields)
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    def member(self, city: City, *roles: Role, user: User | None = None, birth_year: int = 1990, **user_fields):
+        user = user or self.user(**user_fields)
+        district = city.districts[0] if city.districts else None
+        membership = Membership(user_id=user.id, city_id=city.id, district_id=district.id if district else None,
+                                birth_year=birth_year)
+        _db.session.add(membership)
+        _db.session.flush()
+        for role in roles:
+            _db.session.add(RoleGrant(membership_id=membership.id, role=role.value))
+        _db.session.commit()
+        return user
+
+    def plan(self, city: City, items=("cycling-network",)) -> Plan:
+        plan = Plan(city_id=city.id, title="Seoul 2030", description="The plan")
+        _db.session.add(plan)
+        _db.session.flush()
+        for position, code in enumerate(items):
+            item = PlanItem(plan_id=plan.id, code=code, title=code.replace("-", " ").title(), position=position)
+            item.sdg_targets = [_db.session.get(SdgTarget, "11.2")]
+            _db.session.add(item)
+        _db.session.commit()
+        return plan
+
+    def process(self, city: City, phases=((-1, 10, ("propose", "comment", "support")),), plan: Plan | None = None,
+                title: str = "Green transport") -> Process:
+        """Phases as (start, end, actions), start and end in days from now."""
+        now = datetime.now(timezone.utc)
+        process = Process(city_id=city.id, title=title, description="About transport",
+                          description_html="<p>About transport</p>", plan_id=plan.id if plan else None)
+        _db.session.add(process)
+        _db.session.flush()
+        for start, end, actions in phases:
+            phase = Phase(process_id=process.id, name=f"Round {start}", starts_at=now + timedelta(days=start),
+                          ends_at=now + timedelta(days=end))
+            phase.set_actions(PhaseAction(a) for a in actions)
+            _db.session.add(phase)
+        _db.session.commit()
+        _db.session.refresh(process)
+        return process
+
+    def proposal(self, process: Process, author: User, title: str = "A protected bike lane", body: str | None = None,
+                 **fields) -> Proposal:
+        from app.markdown import render_markdown
+        from app.proposals.services import search_key
+
+        body = body or "Build a protected bike lane on Worldcup-ro, separated by kerbs."
+        proposal = Proposal(process_id=process.id, author_id=author.id, title=title, body=body,
+                            body_html=render_markdown(body), search_text=search_key(title + "\n" + body), **fields)
+        _db.session.add(proposal)
+        _db.session.commit()
+        return proposal
+
+
+@pytest.fixture
+def make(ctx, password_hash):
+    return Factory(password_hash)
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = getattr(user_or_email, "email", user_or_email)
+    response = client.post("/auth/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts SQL statements run inside the `with` block: catches N+1 queries."""
+
+    class Counter:
+        def __init__(self):
+            self.count = 0
+
+        def __enter__(self):
+            event.listen(_db.engine, "before_cursor_execute", self._inc)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(_db.engine, "before_cursor_execute", self._inc)
+
+        def _inc(self, *args, **kwargs):
+            self.count += 1
+
+    with app.app_context():
+        yield Counter
