@@ -7,7 +7,7 @@ PORT ?= 5000
 AXE_VERSION := 4.14.1
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run install install-test translations vendor test test-fast test-sqlite test-postgres bench clean
+.PHONY: run install install-test translations messages vendor test test-fast test-sqlite test-postgres bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ install-test: $(PY)
 	$(MAKE) --no-print-directory translations vendor
 
 translations: $(PY)
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+# After changing user-facing text: refresh the catalog, then translate the new (empty) Korean entries.
+messages: $(PY)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
+	  --ignore-dirs='.* __pycache__' --no-location --sort-output \
+	  --project=Madang --copyright-holder="Madang contributors" -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -N --ignore-pot-creation-date -i app/translations/messages.pot -d app/translations
 
 # axe-core (test-only browser asset), copied from its npm package at a pinned version.
 vendor: $(AXE)

@@ -91,6 +91,8 @@ class TestingConfig(DevelopmentConfig):
     RATELIMIT_ENABLED = False
     SECRET_KEY = "testing-only-secret"
     SERVER_NAME = None
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
 
 
 class ProductionConfig(Config):

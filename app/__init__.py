@@ -36,6 +36,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     if app.config.get("MAIL_OUTBOX") is None:
         app.config["MAIL_OUTBOX"] = os.path.join(app.instance_path, "outbox")
 
+    from app.views import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # ids beyond the column's range are simply not found
+
     from app import i18n, security, templating
     from app.extensions import csrf, db, limiter, login, migrate
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, current_app, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import logout_user
 from sqlalchemy import select
 
@@ -50,6 +50,13 @@ def _expire_old_sessions() -> None:
             session["locale"] = locale
 
 
+def _refuse_nul_characters(endpoint=None, view_args=None) -> None:
+    """NUL never belongs in text, and PostgreSQL refuses to store or compare it: answer 400, not 500."""
+    values = [*request.args.values(), *request.form.values(), request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -69,5 +76,7 @@ def init_app(app: Flask) -> None:
 
     login.login_message = _l("Please log in to continue.")
     login.login_message_category = "info"
+    # Runs before any blueprint reads its URL values (such as a city's slug).
+    app.url_value_preprocessor(_refuse_nul_characters)
     app.before_request(_expire_old_sessions)
     app.after_request(_security_headers)

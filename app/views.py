@@ -4,9 +4,29 @@ from __future__ import annotations
 from flask import abort, g
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models import City
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in URLs, bounded to what an id column can hold (32-bit on PostgreSQL)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(raw) -> int:
+    """A page number from the query string: garbage and out-of-range values become a page that exists."""
+    try:
+        return min(max(int(raw), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
 
 
 class Refused(Forbidden):

@@ -140,8 +140,9 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def password_hash():
-    return hash_password(PASSWORD)
+def password_hash(app):
+    with app.app_context():
+        return hash_password(PASSWORD)
 
 
 class Factory:

@@ -30,8 +30,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     name = StringField(_l("Your name"), filters=[strip], validators=[DataRequired(), Length(max=80)],
                        description=_l("Shown with what you write. It can be a nickname."))
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()],
-                             description=_l("At least 8 characters. A few unrelated words make a strong one."))
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     password_again = PasswordField(
         _l("Password again"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )
@@ -40,6 +39,11 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(message=_l("You need to accept the terms to register."))],
     )
     submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.description = _l("At least %(n)d characters. A few unrelated words make a strong one.",
+                                       n=current_app.config["PASSWORD_MIN_LENGTH"])
 
 
 class LoginForm(FlaskForm):

@@ -6,9 +6,24 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-_hasher = PasswordHasher()
+
+@cache
+def _hasher_for(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the library's defaults (RFC 9106's second recommended option), unless the config lowers
+    them: only the test suite does, where thousands of logins would otherwise dominate the run time."""
+    defaults = PasswordHasher()
+    if has_app_context():
+        config = current_app.config
+        return _hasher_for(config.get("ARGON2_TIME_COST", defaults.time_cost),
+                           config.get("ARGON2_MEMORY_COST", defaults.memory_cost))
+    return _hasher_for(defaults.time_cost, defaults.memory_cost)
 
 
 @cache
@@ -33,20 +48,20 @@ def password_problem(password: str, *, email: str = "", min_length: int = 8, max
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 # A hash of nothing anyone knows: verifying against it when an account does not exist keeps the time of a
 # failed login the same either way.
-DUMMY_HASH = _hasher.hash("madang-no-such-account")
+DUMMY_HASH = PasswordHasher().hash("madang-no-such-account")

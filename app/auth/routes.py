@@ -135,8 +135,8 @@ def reset_request():
                 user.email,
                 _("Reset your Madang password"),
                 _("Hello %(name)s,\n\nopen this link to choose a new password:\n%(link)s\n\n"
-                  "The link works once, for 24 hours. If you did not ask for it, ignore this message.",
-                  name=user.name, link=link),
+                  "The link works once, for %(hours)d hours. If you did not ask for it, ignore this message.",
+                  name=user.name, link=link, hours=current_app.config["TOKEN_MAX_AGE_SECONDS"] // 3600),
             )
         # The same answer whether or not the address has an account: no account discovery.
         flash(_("If an account uses this address, we sent it a link to reset the password."), "info")

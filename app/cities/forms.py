@@ -1,7 +1,9 @@
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from app.models import Role
 
@@ -10,12 +12,18 @@ class JoinCityForm(FlaskForm):
     district = SelectField(_l("Your district"), coerce=int, validators=[InputRequired()])
     birth_year = IntegerField(
         _l("Year of birth"),
-        validators=[InputRequired(message=_l("Enter your year of birth, for example 1990.")),
-                    NumberRange(min=1900, max=2026, message=_l("Enter a year between %(min)s and %(max)s."))],
+        validators=[InputRequired(message=_l("Enter your year of birth, for example 1990."))],
         description=_l("Used to check who may vote and to show whether every age group takes part. "
                        "It is never shown to others."),
     )
     submit = SubmitField(_l("Join"))
+
+    def validate_birth_year(self, field):
+        if field.data is None:
+            return  # not a number: the field already says so
+        this_year = date.today().year
+        if not 1900 <= field.data <= this_year:
+            raise ValidationError(_l("Enter a year between %(min)s and %(max)s.", min=1900, max=this_year))
 
 
 def role_choices():

@@ -9,7 +9,7 @@ from app.cities import bp, services
 from app.cities.forms import GrantRoleForm, JoinCityForm, RevokeRoleForm
 from app.extensions import db
 from app.models import AuditEvent, Membership, Process, Proposal, Role, RoleGrant, User, utcnow
-from app.views import get_in_city_or_404, refuse, require
+from app.views import get_in_city_or_404, page_number, refuse, require
 
 
 @bp.route("/")
@@ -124,7 +124,7 @@ def audit_log():
     city = g.city
     require(permissions.Decision(permissions.can_view_audit_log(current_user, city),
                                  _("Only administrators and moderators of this city can read the audit log.")))
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     events = db.paginate(
         select(AuditEvent).where(AuditEvent.city_id == city.id)
         .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),

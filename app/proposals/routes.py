@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Process, Proposal, ProposalState, SdgGoal, SdgTarget, utcnow
 from app.proposals import bp, services
 from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm
-from app.views import get_in_city_or_404, require
+from app.views import get_in_city_or_404, page_number, require
 
 
 def _locale() -> str:
@@ -78,9 +78,8 @@ def index(process_id: int):
             q=(form.q.data or "").strip(), goal=form.goal.data or None, district_id=form.district.data or None,
             state=form.state.data or None, sort=form.sort.data if form.sort.data in SORTS else "newest",
         )
-    page = request.args.get("page", 1, type=int)
-    proposals = db.paginate(services.proposals_query(process, filters), page=max(page, 1),
-                            per_page=g.get("per_page") or _per_page(), error_out=False)
+    proposals = db.paginate(services.proposals_query(process, filters), page=page_number(request.args.get("page")),
+                            per_page=_per_page(), error_out=False)
     return render_template("proposals/index.html", process=process, proposals=proposals, form=form,
                            filters=filters, state_labels=labels,
                            propose=permissions.can_propose(current_user, process))

@@ -65,9 +65,13 @@ def known_password(password_hash) -> str:
 @pytest.fixture(scope="session")
 def live_server(app, known_password):
     """The test app on a real socket, in a daemon thread; yields the base URL."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # errors are still logged; every GET would drown them
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="madang-live-server", daemon=True)
     thread.start()
     try:
@@ -141,16 +145,13 @@ class Site:
             f"login as {address} failed: {self.page.locator('main').inner_text()[:300]}"
         )
 
-    def flash_text(self) -> str:
-        flashes = self.page.locator(".flashes")
-        return flashes.inner_text() if flashes.count() else ""
-
     def axe_violations(self, axe_source: str) -> list[dict]:
         # evaluate is not subject to the page's CSP (script-src 'self'), unlike an injected <script>.
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(axe_source)
         return self.page.evaluate(
-            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: ['violations']})).violations"
             ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
             " nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}))",
             AXE_TAGS,
@@ -158,7 +159,7 @@ class Site:
 
     def assert_accessible(self, axe_source: str) -> None:
         violations = self.axe_violations(axe_source)
-        assert not violations, f"axe violations on {self.path}:\n" + describe_violations(violations)
+        assert not violations, f"axe violations on {self.path}:\n" + self.describe_violations(violations)
 
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -166,17 +167,18 @@ class Site:
         self.page.screenshot(path=str(target), full_page=True)
         return target
 
-
-def describe_violations(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
-        for node in v["nodes"][:8]:
-            summary = (node.get("summary") or "").replace("\n", " ")
-            lines.append(f"    {node['target']}  {summary[:300]}")
-        if len(v["nodes"]) > 8:
-            lines.append(f"    … and {len(v['nodes']) - 8} more")
-    return "\n".join(lines)
+    @staticmethod
+    def describe_violations(violations: list[dict]) -> str:
+        """One line per rule (id, impact, help), then the failing nodes' selectors and why they fail."""
+        lines = []
+        for v in violations:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+            for node in v["nodes"][:8]:
+                summary = (node.get("summary") or "").replace("\n", " ")
+                lines.append(f"    {node['target']}  {summary[:300]}")
+            if len(v["nodes"]) > 8:
+                lines.append(f"    … and {len(v['nodes']) - 8} more")
+        return "\n".join(lines)
 
 
 @pytest.fixture

@@ -69,6 +69,7 @@ class PageCase:
     who: str | None = None  # an attribute of World: the person logged in
     status: int = 200
     screenshot: bool = False
+    send_empty: bool = False  # submit the main form empty, to check the page with its error messages
 
 
 PAGES = [
@@ -80,9 +81,12 @@ PAGES = [
     PageCase("proposal", lambda w: f"/c/seoul/proposals/{w.proposal.id}", who="citizen"),
     PageCase("proposal-new", lambda w: f"/c/seoul/processes/{w.process.id}/proposals/new", who="citizen",
              screenshot=True),
+    PageCase("proposal-new-errors", lambda w: f"/c/seoul/processes/{w.process.id}/proposals/new", who="citizen",
+             send_empty=True),
     PageCase("join", lambda w: "/c/seoul/join", who="outsider"),
     PageCase("login", lambda w: "/auth/login"),
     PageCase("register", lambda w: "/auth/register"),
+    PageCase("register-errors", lambda w: "/auth/register", send_empty=True),
     PageCase("reset-request", lambda w: "/auth/reset"),
     PageCase("account", lambda w: "/auth/account", who="citizen"),
     PageCase("change-password", lambda w: "/auth/password", who="citizen"),
@@ -99,28 +103,56 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("case", PAGES, ids=[case.name for case in PAGES])
-@pytest.mark.parametrize("locale", LOCALES)
-def test_page_is_accessible(site, world, axe_source, locale, case):
-    if case.who:
-        site.log_in(getattr(world, case.who))
-    else:
-        site.open("/terms")
-    site.choose_language(locale)
-    site.open(case.path(world), status=case.status)
+PERSONAS = ("anonymous", "citizen", "outsider", "facilitator", "admin")
+
+
+def check_page(site, world: World, axe_source: str, locale: str, case: PageCase) -> list[str]:
+    """The problems found on one page (empty when it passes), so one test can report every page at once."""
     page = site.page
-    site.assert_lang(locale)
-
-    assert page.locator("h1").count() == 1, f"{page.locator('h1').count()} <h1> on {site.path}"
-
-    site.assert_accessible(axe_source)
-
+    path = case.path(world)
+    response = page.goto(site.url(path))
+    if response is None or response.status != case.status:
+        return [f"{case.name} {path}: status {response.status if response else None}, expected {case.status}"]
+    if case.send_empty:
+        site.submit()
+        if page.locator("main .error-summary").count() != 1:
+            return [f"{case.name} {path}: sending the form empty showed no error summary"]
+    shown = site.path
+    problems = []
+    if site.lang() != locale:
+        problems.append(f"<html lang={site.lang()!r}>, expected {locale!r}")
+    headings = page.locator("h1").count()
+    if headings != 1:
+        problems.append(f"{headings} <h1> elements, expected exactly one")
+    violations = site.axe_violations(axe_source)
+    if violations:
+        problems.append("axe violations:\n" + site.describe_violations(violations))
     # The skip link is the first thing the keyboard reaches, and it moves focus into the main content.
     page.keyboard.press("Tab")
     focused = page.evaluate("() => [document.activeElement.tagName, document.activeElement.getAttribute('href')]")
-    assert focused == ["A", "#main"], f"first Tab stop on {site.path} is {focused}, not the skip link"
-    page.keyboard.press("Enter")
-    assert page.evaluate("() => document.activeElement.id") == "main", f"the skip link on {site.path} left focus"
-
+    if focused != ["A", "#main"]:
+        problems.append(f"the first Tab stop is {focused}, not the skip link to #main")
+    else:
+        page.keyboard.press("Enter")
+        if page.evaluate("() => document.activeElement.id") != "main":
+            problems.append("the skip link does not move focus to #main")
     if case.screenshot and locale == "ko":
         site.screenshot(f"{case.name}-{locale}.png")
+    return [f"{case.name} {shown}: {problem}" for problem in problems]
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_pages_are_accessible(site, world, axe_source, locale, who):
+    """Each persona logs in once (through the form) and visits its pages; every page's problems are reported."""
+    cases = [case for case in PAGES if (case.who or "anonymous") == who]
+    assert cases
+    if who == "anonymous":
+        site.open("/terms")
+    else:
+        site.log_in(getattr(world, who))
+    site.choose_language(locale)
+    problems = []
+    for case in cases:
+        problems.extend(check_page(site, world, axe_source, locale, case))
+    assert not problems, f"{len(problems)} problem(s) in {locale}:\n" + "\n".join(problems)

@@ -141,11 +141,16 @@ def test_citizen_sees_why_and_when_proposals_open(site, make):
     site.open(f"/c/seoul/processes/{process.id}/proposals/new", status=403)
     main = site.page.locator("main").inner_text()
     assert "Proposals are not open in this process right now." in main
-    local_opening = opens.astimezone(ZoneInfo("Asia/Seoul"))
-    assert format_date(local_opening.date(), format="long", locale="en") in main, main
+    opening_day = opens.astimezone(ZoneInfo("Asia/Seoul")).date()
+    assert _mentions_date(main, opening_day, "en"), main
     assert site.page.locator("h1").count() == 1
 
     # The same refusal in Korean still gives the date.
     site.choose_language("ko")
     main = site.page.locator("main").inner_text()
-    assert format_date(local_opening.date(), format="long", locale="ko") in main, main
+    assert _mentions_date(main, opening_day, "ko"), main
+
+
+def _mentions_date(text: str, day, locale: str) -> bool:
+    """Whether the text gives the day in any of the locale's usual formats (the page may choose any)."""
+    return any(format_date(day, format=f, locale=locale) in text for f in ("short", "medium", "long", "full"))

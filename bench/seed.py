@@ -1,0 +1,331 @@
+"""The bench database: created from scratch with the migrations, then filled fast.
+
+One city (Seoul, with its 25 districts from the demo data), about 1,000 residents with memberships, one
+process whose propose phase is open now, and N proposals inserted with Core ``insert()`` executemany in
+batches, with SDG target links for most of them. Text is generated deterministically (a fixed random seed)
+from Korean and English phrases; bodies come from a dozen Markdown templates, each rendered once by
+app.markdown.render_markdown, so ``body_html`` is exactly what the app would have stored."""
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+SEED = 20261128
+CITY_SLUG = "seoul"
+PROCESS_TITLE = "Seoul 2030 Green Transport (bench)"
+BATCH = 5_000
+
+# (Korean title phrases, English title phrases, SDG targets the topic links to)
+TOPICS = [
+    (["자전거 보호 차선 설치", "자전거길 끊긴 구간 연결", "지하철역 자전거 주차장 확충"],
+     ["Protected bike lane", "Covered bike parking", "A missing bike-path link"], ["11.2", "3.6", "13.2"]),
+    (["마을버스 배차 간격 단축", "버스 정류장 온열의자 설치", "광역버스 정류장 줄서기 공간 확보"],
+     ["More frequent village buses", "Heated seats at bus stops", "Step-free bus stops"], ["11.2", "9.1"]),
+    (["보행 신호 연장", "보행자 우선도로 지정", "횡단보도 신설"],
+     ["Longer pedestrian signals", "A pedestrian-priority street", "Raised crosswalks"], ["11.2", "3.6"]),
+    (["통학로 안전 울타리 설치", "어린이보호구역 과속 단속 카메라", "초등학교 앞 옐로카펫 설치"],
+     ["A safe route to school", "A school street at drop-off time", "Speed cushions near schools"],
+     ["3.6", "11.2", "4.a"]),
+    (["미세먼지 저감 숲 조성", "관광버스 공회전 제한 구역 지정"],
+     ["An idle-free zone for tour buses", "A clean-air corridor"], ["11.6", "3.9"]),
+    (["공공 전기차 충전소 설치", "태양광 버스 정류장"],
+     ["Public EV chargers", "Solar bus shelters"], ["7.2", "13.2", "7.3"]),
+    (["공원 가로등 밝기 개선", "하천 산책로 야간 조명 설치"],
+     ["Brighter lighting in the park", "Night lighting on the riverside path"], ["11.7", "16.1"]),
+    (["가로수 그늘 확대", "빗물 정원 조성"],
+     ["More street trees for shade", "Rain gardens on side streets"], ["11.7", "13.1", "15.1"]),
+    (["지하철역 엘리베이터 설치", "어르신 무더위 쉼터 확충"],
+     ["Step-free station access", "Cooling shelters for older residents"], ["11.2", "10.2", "3.8"]),
+    (["거주자우선주차장 낮 시간 공유", "공유 킥보드 주차 구역 지정"],
+     ["Shared resident parking by day", "E-scooter parking bays"], ["11.2", "11.6"]),
+    (["분리수거 거점 설치", "음식물 쓰레기 감량 사업"],
+     ["Neighbourhood recycling points", "Less food waste from markets"], ["12.5", "11.6"]),
+    (["청년 공공임대 주택 확대", "반지하 주택 침수 대책"],
+     ["Affordable homes for young people", "Flood safety for semi-basement homes"], ["11.1", "1.4", "11.5"]),
+    (["작은 도서관 운영 시간 연장", "마을 공유 공간 조성"],
+     ["Longer library hours", "A neighbourhood makerspace"], ["11.4", "4.7", "11.7"]),
+]
+
+PLACES = [
+    "망원동", "연남동", "성수동", "상도동", "면목동", "화곡동", "불광동", "신림동", "목동", "잠실동", "창동",
+    "중계동", "문정동", "독산동", "신정동", "흑석동", "미아동", "고덕동", "개봉동", "방배동", "수유동", "우이동",
+    "을지로", "회기동", "이태원동", "고척동", "마곡동", "여의도동", "신촌동", "천호동",
+]
+KO_SUFFIXES = ["", "", " 요청", "해 주세요", " 제안", " 시범 사업"]
+EN_LINKS = ["in", "near", "for", "around"]
+
+# Markdown bodies, mixed Korean and English; only the first one mentions 자전거 (bicycle).
+BODIES = [
+    "동네에서 한강까지는 자전거로 5분 거리지만, 그 5분이 제일 위험합니다. 주말마다 차량과 배달 오토바이, "
+    "장 보러 나온 주민들이 뒤섞여 자전거가 설 자리가 없습니다.\n\n제안 내용:\n\n- 연석이나 볼라드로 분리된 "
+    "보호 차선\n- 교차로마다 정지선과 노면 표시\n- 대여소 거치대 확충\n\nFamilies ride to the river every "
+    "weekend; a **safe, continuous** route matters more than its length.",
+    "The crossing is wide and the signal is short. Older residents and parents with prams are only halfway "
+    "across when the green man starts to flash.\n\n- Add at least **10 seconds** to the pedestrian phase\n"
+    "- Countdown display and audio guidance\n- Pilot a smart signal that extends when someone is still "
+    "crossing\n\n많은 주민이 오가는 곳이라 효과가 클 것입니다.",
+    "출퇴근 시간마다 정류장 앞 인도가 줄 선 사람들로 막힙니다. 줄 서는 공간을 바닥에 표시하고, 비와 눈을 "
+    "피할 수 있는 지붕을 넓혀 주세요.\n\nQueues block the pavement every morning; people in wheelchairs "
+    "have to go into the road. A marked queuing area and a longer shelter would fix it cheaply.",
+    "## Why\n\nThe street is the only way to the market and the school, yet it has no pavement on one side. "
+    "Cars park on the corner and children walk between them.\n\n## What\n\n1. A continuous pavement on the "
+    "east side\n2. Bollards at the corner\n3. A 30 km/h limit with raised crossings\n\n통학 시간만이라도 "
+    "차량 통행을 제한해 주세요.",
+    "여름이면 그늘이 하나도 없는 길입니다. 가로수를 심고 빗물 정원을 만들면 더위도 줄고 비가 많이 올 때 "
+    "물 빠짐도 좋아집니다.\n\n> 작은 나무 한 그루가 여름 한낮 기온을 몇 도 낮춘다고 합니다.\n\nStreet trees "
+    "and rain gardens: cooler in summer, fewer flooded basements in the monsoon.",
+    "Tour buses idle for hours outside the palace with their engines running for air conditioning. The fumes "
+    "drift into the neighbouring alleys and the school playground.\n\n- Idle-free signs and enforcement\n- "
+    "Shore power at the coach park\n- A drop-off-only rule on the narrow streets\n\n공회전만 줄여도 공기가 "
+    "훨씬 깨끗해집니다.",
+    "빌라 골목에는 전기차 충전기가 하나도 없습니다. 공영주차장과 주민센터 주차장에 완속 충전기를 설치하고, "
+    "밤에는 주민이 함께 쓸 수 있게 해 주세요.\n\nMost of us park on the street; without **public chargers** "
+    "nobody here can switch to an electric car.",
+    "The riverside path is dark after 7 pm in winter. Cyclists and runners use it in the dark and people "
+    "avoid it altogether.\n\n- Low-glare lights every 30 m\n- Emergency bells at the underpasses\n- Flood "
+    "warnings on the signs\n\n밤에도 안심하고 다닐 수 있는 산책로가 필요합니다.",
+    "지하철역에 엘리베이터가 한쪽 출구에만 있어서 휠체어 이용자와 어르신은 큰길을 두 번 건너야 합니다. "
+    "반대쪽 출구에도 엘리베이터를 설치해 주세요.\n\nStep-free access at **both** exits, please: the detour is "
+    "400 m and two crossings.",
+    "Resident parking bays stand empty from 9 to 6 while visitors circle the block. Let shops and visitors "
+    "use them by day, booked through the district app.\n\n낮 시간 공유 주차로 불법 주차도 줄고 골목도 "
+    "조용해질 것입니다.",
+    "시장 주변 음식물 쓰레기가 너무 많습니다. 상인회와 함께 감량 사업을 하고, 분리수거 거점을 만들어 "
+    "주세요.\n\n- 거점마다 관리인 배치\n- 퇴비화 시범 사업\n\nThe market could halve its food waste with a "
+    "shared composting point.",
+    "The small library closes at 6 pm, just when students and working parents could use it. Open until 10 "
+    "pm on weekdays and add a **makerspace** corner.\n\n작은 도서관이 마을의 공유 공간이 되었으면 "
+    "합니다. [서울시 작은도서관](https://example.org/libraries) 사례를 참고해 주세요.",
+]
+
+WITHDRAW_REASONS = ["같은 내용의 제안이 이미 있어 철회합니다.", "Merged with a similar proposal."]
+ANSWERS = ["검토 결과 내년도 예산에 반영하기로 했습니다.", "The district will pilot this in the spring."]
+
+
+@dataclass
+class BenchTarget:
+    """What the load generator needs to know about the seeded database."""
+
+    city_slug: str
+    process_id: int
+    proposals: int
+    detail_ids: list[int]
+
+
+def admin_url(url: str) -> str:
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+def database_name(url: str) -> str:
+    return make_url(url).database
+
+
+def existing_target(url: str, n: int) -> BenchTarget | None:
+    """The seeded bench database, if it exists and holds exactly n proposals in the bench process."""
+    admin = create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database_name(url)})
+    finally:
+        admin.dispose()
+    if not exists:
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT p.id, (SELECT count(*) FROM proposals WHERE process_id = p.id) "
+                "FROM processes p JOIN cities c ON c.id = p.city_id WHERE c.slug = :slug AND p.title = :title"
+            ), {"slug": CITY_SLUG, "title": PROCESS_TITLE}).first()
+            if row is None or row[1] != n:
+                return None
+            return BenchTarget(CITY_SLUG, row[0], n, detail_ids(conn, row[0]))
+    except Exception:  # no schema, half-seeded, …: start again
+        return None
+    finally:
+        engine.dispose()
+
+
+def detail_ids(conn, process_id: int, count: int = 200) -> list[int]:
+    """A fixed list of proposal ids spread over the whole table (same list on every run)."""
+    ids = [r[0] for r in conn.execute(text("SELECT id FROM proposals WHERE process_id = :p ORDER BY id"),
+                                      {"p": process_id})]
+    return sorted(random.Random(SEED).sample(ids, min(count, len(ids))))
+
+
+def recreate_database(url: str) -> None:
+    name = database_name(url)
+    admin = create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
+def _title(rng: random.Random, topic: int) -> str:
+    ko, en, _targets = TOPICS[topic]
+    place = rng.choice(PLACES)
+    if rng.random() < 0.6:
+        return f"{place} {rng.choice(ko)}{rng.choice(KO_SUFFIXES)}"
+    return f"{rng.choice(en)} {rng.choice(EN_LINKS)} {place}"
+
+
+def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
+    """Drop and recreate the database at ``url``, build the schema and fill it. Returns the target and timings."""
+    import config  # noqa: F401  (the repository root must be importable: create_app reads it)
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.auth.passwords import hash_password
+    from app.extensions import db
+    from app.markdown import render_markdown
+    from app.models import City, District, Membership, Phase, Process, Proposal, User, proposal_targets
+    from app.proposals.services import search_key
+    from app.seed import DATA_FILE as DEMO_DATA
+    from app.sdg import load_sdg_reference, read_reference
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    recreate_database(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-seed-only"})
+    rng = random.Random(SEED)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    with app.app_context():
+        upgrade()
+        load_sdg_reference()
+        db.session.commit()
+        timings["schema"] = time.perf_counter() - started
+
+        t = time.perf_counter()
+        demo = json.loads(DEMO_DATA.read_text(encoding="utf-8"))
+        spec = demo["city"]
+        city = City(slug=CITY_SLUG, name_en=spec["name_en"], name_ko=spec["name_ko"],
+                    default_locale=spec["default_locale"], time_zone=spec["time_zone"])
+        db.session.add(city)
+        db.session.flush()
+        districts = [District(city_id=city.id, code=d["code"], name_en=d["name_en"], name_ko=d["name_ko"],
+                              population_share=Decimal(d["population_share"])) for d in demo["districts"]]
+        db.session.add_all(districts)
+        db.session.flush()
+        district_ids = [d.id for d in districts]
+
+        password_hash = hash_password("bench-password-not-for-login")
+        users = [{
+            "email": f"resident{i:04d}@bench.madang.example", "name": f"주민 {i:04d} Resident",
+            "password_hash": password_hash, "session_token": secrets.token_urlsafe(32),
+            "email_confirmed_at": now, "terms_version": "2026-11", "terms_accepted_at": now,
+            "locale": rng.choice([None, "ko", "en"]), "is_platform_admin": False,
+            "created_at": now - timedelta(days=rng.randint(70, 700)), "last_login_at": None,
+        } for i in range(1000)]
+        user_ids = list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), users))
+        db.session.execute(insert(Membership), [{
+            "user_id": uid, "city_id": city.id, "district_id": rng.choice(district_ids),
+            "birth_year": rng.randint(1940, 2010), "verified_at": now, "joined_at": now - timedelta(days=60),
+        } for uid in user_ids])
+
+        description = "2030년의 서울은 어떻게 이동해야 할까요?\n\nHow should Seoul get around by 2030?"
+        process = Process(city_id=city.id, title=PROCESS_TITLE, description=description,
+                          description_html=render_markdown(description), eligibility_note="Anyone 14 or over.")
+        db.session.add(process)
+        db.session.flush()
+        phase = Phase(process_id=process.id, name="Collect ideas", starts_at=now - timedelta(days=90),
+                      ends_at=now + timedelta(days=30))
+        phase.set_actions(["propose", "comment", "support"])
+        db.session.add(phase)
+        db.session.commit()
+        process_id = process.id
+        timings["city_users_process"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        rendered = [render_markdown(body) for body in BODIES]
+        target_codes = {row["code"] for row in read_reference()["targets"]}
+        other_targets = sorted(target_codes)
+        span = timedelta(days=90).total_seconds()
+        first = now - timedelta(days=90)
+        proposals = Proposal.__table__
+        links = 0
+        # Bulk-load trick: the trigram index is dropped for the load and rebuilt after it from its own
+        # definition (pg_get_indexdef), so the schema stays exactly what the migration made.
+        trigram_index = db.session.scalar(text(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid = 'ix_proposals_search_text_trgm'::regclass"
+        ))
+        db.session.execute(text("DROP INDEX ix_proposals_search_text_trgm"))
+        db.session.commit()
+        for start in range(0, n, BATCH):
+            rows, topics = [], []
+            for i in range(start, min(start + BATCH, n)):
+                topic = rng.randrange(len(TOPICS))
+                body_index = rng.randrange(len(BODIES))
+                title = _title(rng, topic)
+                body = BODIES[body_index]
+                created = first + timedelta(seconds=span * (i + rng.random()) / n)
+                roll = rng.random()
+                state, withdrawn_at, reason, answer, answered_at = "published", None, None, None, None
+                if roll < 0.05:
+                    state, withdrawn_at = "withdrawn", created + timedelta(hours=5)
+                    reason = rng.choice(WITHDRAW_REASONS)
+                elif roll < 0.09:
+                    state = "evaluating"
+                elif roll < 0.15:
+                    state = rng.choice(["accepted", "rejected", "implemented"])
+                    answer, answered_at = rng.choice(ANSWERS), created + timedelta(days=3)
+                rows.append({
+                    "process_id": process_id, "author_id": rng.choice(user_ids), "organization_id": None,
+                    "title": title, "body": body, "body_html": rendered[body_index],
+                    "cost": Decimal(rng.randrange(1, 2000) * 1_000_000) if rng.random() < 0.6 else None,
+                    "district_id": rng.choice(district_ids) if rng.random() < 0.9 else None,
+                    "state": state, "answer": answer, "answered_at": answered_at, "withdrawn_at": withdrawn_at,
+                    "withdraw_reason": reason, "search_text": search_key(title + "\n" + body),
+                    "created_at": created, "edited_at": created + timedelta(hours=2) if rng.random() < 0.1 else None,
+                })
+                topics.append(topic)
+            ids = list(db.session.scalars(insert(proposals).returning(proposals.c.id, sort_by_parameter_order=True),
+                                          rows))
+            link_rows = []
+            for proposal_id, topic in zip(ids, topics):
+                if rng.random() < 0.1:
+                    continue  # about one in ten proposals names no target
+                codes = set(rng.sample(TOPICS[topic][2], rng.randint(1, len(TOPICS[topic][2]))))
+                if rng.random() < 0.2:
+                    codes.add(rng.choice(other_targets))
+                link_rows += [{"proposal_id": proposal_id, "sdg_target_code": code} for code in sorted(codes)]
+            db.session.execute(insert(proposal_targets), link_rows)
+            links += len(link_rows)
+            db.session.commit()
+            if (start // BATCH) % 5 == 4 or start + BATCH >= n:
+                log(f"  … {min(start + BATCH, n):,} proposals ({time.perf_counter() - t:.1f} s)")
+        timings["proposals"] = time.perf_counter() - t
+        t = time.perf_counter()
+        db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        db.session.execute(text(trigram_index))
+        db.session.commit()
+        timings["trigram_index"] = time.perf_counter() - t
+        db.session.remove()
+        db.engine.dispose()
+
+    t = time.perf_counter()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+            target = BenchTarget(CITY_SLUG, process_id, n, detail_ids(conn, process_id))
+            counts = {
+                "users": conn.scalar(select(func.count()).select_from(text("users"))),
+                "proposals": conn.scalar(select(func.count()).select_from(text("proposals"))),
+                "proposal_targets": links,
+            }
+    finally:
+        engine.dispose()
+    timings["vacuum_analyze"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
+    return target, {"timings": timings, "counts": counts}
