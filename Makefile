@@ -22,7 +22,7 @@ install-test: $(PY)
 	$(MAKE) --no-print-directory translations vendor
 
 translations: $(PY)
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
 
 # After changing user-facing text: refresh the catalog, then translate the new (empty) Korean entries.
 messages: $(PY)

@@ -32,7 +32,7 @@ def seed_demo(password: str):
     db.session.commit()
     click.echo("Demo city ready: Seoul (/c/seoul/). Demo logins (role, e-mail, password):")
     for role, email in logins:
-        click.echo(f"  {role:<12} {email:<32} {password}")
+        click.echo(f"  {role:<15} {email:<32} {password}")
 
 
 def init_app(app: Flask) -> None:

@@ -71,10 +71,6 @@ def _ensure_membership(user: User, city: City, district: District | None, birth_
     return membership
 
 
-def _bilingual(ko: str, en: str) -> str:
-    return f"{ko}\n\n{en}"
-
-
 def seed_demo_city(password: str) -> list[tuple[str, str]]:
     """Create what is missing; return the demo logins as (role, e-mail)."""
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
@@ -126,10 +122,10 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     db.session.flush()
 
     plan_spec = data["plan"]
-    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title == plan_spec["title_en"]))
+    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title_en == plan_spec["title_en"]))
     if plan is None:
-        plan = Plan(city_id=city.id, title=plan_spec["title_en"],
-                    description=_bilingual(plan_spec["description_ko"], plan_spec["description_en"]),
+        plan = Plan(city_id=city.id, title_ko=plan_spec["title_ko"], title_en=plan_spec["title_en"],
+                    description_ko=plan_spec["description_ko"], description_en=plan_spec["description_en"],
                     start_year=plan_spec["start_year"], end_year=plan_spec["end_year"])
         db.session.add(plan)
         db.session.flush()
@@ -137,9 +133,9 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     for position, row in enumerate(plan_spec["items"]):
         if row["code"] not in items:
             linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
-            item = PlanItem(plan_id=plan.id, code=row["code"], title=row["title_en"], position=position,
-                            description=_bilingual(row["description_ko"], row["description_en"]),
-                            sdg_targets=linked)
+            item = PlanItem(plan_id=plan.id, code=row["code"], position=position, sdg_targets=linked,
+                            **{f"{field}_{lang}": row[f"{field}_{lang}"]
+                               for field in ("title", "description") for lang in ("ko", "en")})
             db.session.add(item)
             items[row["code"]] = item
     db.session.flush()
@@ -149,19 +145,22 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     facilitator = staff_users.get("facilitator")
     for row in data["processes"]:
         process = db.session.scalar(
-            select(Process).where(Process.city_id == city.id, Process.title == row["title_en"])
+            select(Process).where(Process.city_id == city.id, Process.title_en == row["title_en"])
         )
         if process is None:
-            description = _bilingual(row["description_ko"], row["description_en"])
-            process = Process(city_id=city.id, title=row["title_en"], description=description,
-                              description_html=render_markdown(description),
-                              eligibility_note=row["eligibility_note_en"][:500],
-                              plan_id=plan.id if row.get("uses_plan") else None,
-                              created_by_id=facilitator.id if facilitator else None)
+            process = Process(
+                city_id=city.id, plan_id=plan.id if row.get("uses_plan") else None,
+                created_by_id=facilitator.id if facilitator else None,
+                title_ko=row["title_ko"], title_en=row["title_en"],
+                description_ko=row["description_ko"], description_en=row["description_en"],
+                description_html_ko=render_markdown(row["description_ko"]),
+                description_html_en=render_markdown(row["description_en"]),
+                eligibility_note_ko=row["eligibility_note_ko"][:500], eligibility_note_en=row["eligibility_note_en"][:500],
+            )
             db.session.add(process)
             db.session.flush()
             for phase_row in row["phases"]:
-                phase = Phase(process=process, name=phase_row["name_en"],
+                phase = Phase(process=process, name_ko=phase_row["name_ko"], name_en=phase_row["name_en"],
                               starts_at=_local_midnight(zone, phase_row["start_day"]),
                               ends_at=_local_midnight(zone, phase_row["end_day"]))
                 phase.set_actions(phase_row["actions"])
@@ -183,6 +182,7 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
             body_html=render_markdown(row["body"]), search_text=search_key(row["title"] + "\n" + row["body"]),
             cost=Decimal(row["cost"]) if row["cost"] is not None else None,
             district_id=districts[row["district"]].id, state=ProposalState.PUBLISHED, created_at=created,
+            language=row["lang"],
         )
         proposal.sdg_targets = [targets[code] for code in row["sdg_targets"]]
         proposal.plan_items = [items[code] for code in row["plan_items"]]

@@ -53,6 +53,8 @@ def parse_args(argv=None):
                         help="the deep list page (default: the middle one, 2500 for 100,000 proposals)")
     parser.add_argument("--reseed", action="store_true", help="drop and seed again even if the data is there")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="on a shared machine, wait up to this long for it to be idle before loading")
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN ANALYZE section")
     parser.add_argument("--plans", action="store_true", help="print the full EXPLAIN ANALYZE plans")
     args = parser.parse_args(argv)
@@ -242,8 +244,9 @@ def run_explain(args, url: str, target: seed.BenchTarget, deep_page: int) -> dic
         for s in entry["statements"]:
             print(f"     {s['ms']:>7.2f} ms  {s['sql'][:110]}")
         for e in entry["explained"]:
-            print(f"   EXPLAIN {e['kind']:<5} ({e['mode']} plan) execution {e['execution_ms']} ms, "
-                  f"planning {e['planning_ms']} ms, indexes: {', '.join(e['indexes']) or 'none'}")
+            print(f"   EXPLAIN {e['kind']:<5} ({e['mode']} plan): runs in {e['run_ms']} ms (EXPLAIN ANALYZE: "
+                  f"execution {e['execution_ms']} ms, planning {e['planning_ms']} ms); indexes: "
+                  f"{', '.join(e['indexes']) or 'none'}")
             for node in e["top"]:
                 print(f"        {node}")
             if args.plans:
@@ -297,6 +300,11 @@ def main(argv=None) -> int:
     target, seed_info = prepare_database(args)
     deep_page = args.deep_page or max(1, args.proposals // 20 // 2)
     busy = background_load()
+    waited_until = time.monotonic() + args.wait_quiet
+    while busy is not None and busy > 10 and time.monotonic() < waited_until:
+        print(f"   machine {busy:.0f}% busy with other work: waiting for it to be idle …", flush=True)
+        time.sleep(5)
+        busy = background_load()
     if busy is not None:
         note = "  ! other work is running: the figures below are skewed by it" if busy > 10 else ""
         print(f"\n== Machine busy before the load test: {busy:.1f}% of {os.cpu_count()} CPUs{note}")

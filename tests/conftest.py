@@ -189,11 +189,11 @@ class Factory:
         return user
 
     def plan(self, city: City, items=("cycling-network",)) -> Plan:
-        plan = Plan(city_id=city.id, title="Seoul 2030", description="The plan")
+        plan = Plan(city_id=city.id, title_en="Seoul 2030", title_ko="서울 2030", description_en="The plan")
         _db.session.add(plan)
         _db.session.flush()
         for position, code in enumerate(items):
-            item = PlanItem(plan_id=plan.id, code=code, title=code.replace("-", " ").title(), position=position)
+            item = PlanItem(plan_id=plan.id, code=code, title_en=code.replace("-", " ").title(), position=position)
             item.sdg_targets = [_db.session.get(SdgTarget, "11.2")]
             _db.session.add(item)
         _db.session.commit()
@@ -203,12 +203,12 @@ class Factory:
                 title: str = "Green transport") -> Process:
         """Phases as (start, end, actions), start and end in days from now."""
         now = datetime.now(timezone.utc)
-        process = Process(city_id=city.id, title=title, description="About transport",
-                          description_html="<p>About transport</p>", plan_id=plan.id if plan else None)
+        process = Process(city_id=city.id, title_en=title, description_en="About transport",
+                          description_html_en="<p>About transport</p>", plan_id=plan.id if plan else None)
         _db.session.add(process)
         _db.session.flush()
         for start, end, actions in phases:
-            phase = Phase(process_id=process.id, name=f"Round {start}", starts_at=now + timedelta(days=start),
+            phase = Phase(process_id=process.id, name_en=f"Round {start}", starts_at=now + timedelta(days=start),
                           ends_at=now + timedelta(days=end))
             phase.set_actions(PhaseAction(a) for a in actions)
             _db.session.add(phase)
@@ -222,6 +222,9 @@ class Factory:
         from app.proposals.services import search_key
 
         body = body or "Build a protected bike lane on Worldcup-ro, separated by kerbs."
+        from app.methods.language import detect_language
+
+        fields.setdefault("language", detect_language(title + body))
         proposal = Proposal(process_id=process.id, author_id=author.id, title=title, body=body,
                             body_html=render_markdown(body), search_text=search_key(title + "\n" + body), **fields)
         _db.session.add(proposal)

@@ -12,7 +12,8 @@ PO = Path(__file__).resolve().parent.parent / "app/translations/ko/LC_MESSAGES/m
 def main() -> int:
     with PO.open("rb") as f:
         catalog = read_po(f, locale="ko")
-    updates = json.load(sys.stdin) if not sys.stdin.isatty() else {}
+    raw = "" if sys.stdin.isatty() else sys.stdin.read()
+    updates = json.loads(raw) if raw.strip() else {}
     for message in catalog:
         if not message.id:
             continue

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import PhaseAction
@@ -23,19 +23,49 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ProcessForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
-                                description=_l("Markdown: **bold**, *italic*, lists and links."))
+class BilingualForm(FlaskForm):
+    """Staff write in Korean and English; at least one of each pair named in `required_pairs` is needed."""
+
+    required_pairs: tuple[str, ...] = ()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for pair in self.required_pairs:
+            ko, en = self[f"{pair}_ko"], self[f"{pair}_en"]
+            if not (ko.data or "").strip() and not (en.data or "").strip():
+                ko.errors = [*ko.errors, _l("Write it in Korean, in English, or both.")]
+                valid = False
+        return valid
+
+
+MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, lists and links.")
+
+
+class ProcessForm(BilingualForm):
+    required_pairs = ("title",)
+
+    title_ko = StringField(_l("Title in Korean"), validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    description_ko = TextAreaField(_l("Description in Korean"), validators=[Optional(), Length(max=20000)],
+                                   description=MARKDOWN_HINT)
+    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=20000)],
+                                   description=MARKDOWN_HINT)
     plan = SelectField(_l("City plan"), coerce=int, validators=[Optional()],
                        description=_l("Proposals in this process can be linked to the plan's items."))
-    eligibility_note = StringField(_l("Who can take part"), validators=[Optional(), Length(max=500)])
+    eligibility_note_ko = StringField(_l("Who can take part (Korean)"), validators=[Optional(), Length(max=500)])
+    eligibility_note_en = StringField(_l("Who can take part (English)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save process"))
 
 
-class PhaseForm(FlaskForm):
-    name = StringField(_l("Name of the round"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(_l("What happens in this round"), validators=[Optional(), Length(max=5000)])
+class PhaseForm(BilingualForm):
+    required_pairs = ("name",)
+
+    name_ko = StringField(_l("Name of the round in Korean"), validators=[Optional(), Length(max=120)])
+    name_en = StringField(_l("Name of the round in English"), validators=[Optional(), Length(max=120)])
+    description_ko = TextAreaField(_l("What happens in this round (Korean)"),
+                                   validators=[Optional(), Length(max=2000)])
+    description_en = TextAreaField(_l("What happens in this round (English)"),
+                                   validators=[Optional(), Length(max=2000)])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(message=_l("Enter a start date and time."))])
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",

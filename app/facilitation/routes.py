@@ -30,20 +30,18 @@ def _to_local(moment: datetime) -> datetime:
 
 
 def _plan_choices():
-    plans = db.session.scalars(select(Plan).where(Plan.city_id == g.city.id).order_by(Plan.title)).all()
+    plans = db.session.scalars(select(Plan).where(Plan.city_id == g.city.id).order_by(Plan.id)).all()
     return [(0, _("No plan"))] + [(p.id, p.title) for p in plans]
 
 
 def _process_data(form: ProcessForm) -> services.ProcessData:
-    return services.ProcessData(
-        title=form.title.data, description=form.description.data or "",
-        plan_id=form.plan.data or None, eligibility_note=form.eligibility_note.data or "",
-    )
+    texts = {name: form[name].data or "" for name in services.PROCESS_TEXT_FIELDS}
+    return services.ProcessData(**texts, plan_id=form.plan.data or None)
 
 
 def _phase_data(form: PhaseForm) -> services.PhaseData:
     return services.PhaseData(
-        name=form.name.data, description=form.description.data or "",
+        **{name: form[name].data or "" for name in services.PHASE_TEXT_FIELDS},
         starts_at=_to_utc(form.starts_at.data), ends_at=_to_utc(form.ends_at.data),
         actions=frozenset(PhaseAction(a) for a in form.actions.data or []),
     )
@@ -125,7 +123,7 @@ def edit_phase(phase_id: int):
     phase = _phase_in_city(phase_id)
     form = PhaseForm()
     if not form.is_submitted():
-        form = PhaseForm(formdata=None, name=phase.name, description=phase.description,
+        form = PhaseForm(formdata=None, **{name: getattr(phase, name) for name in services.PHASE_TEXT_FIELDS},
                          starts_at=_to_local(phase.starts_at), ends_at=_to_local(phase.ends_at),
                          actions=sorted(a.value for a in phase.actions))
     elif form.validate_on_submit():

@@ -29,29 +29,53 @@ class PhaseAlreadyStarted(Exception):
 
 @dataclass(frozen=True)
 class ProcessData:
-    title: str
-    description: str
+    title_ko: str
+    title_en: str
+    description_ko: str
+    description_en: str
     plan_id: int | None
-    eligibility_note: str
+    eligibility_note_ko: str
+    eligibility_note_en: str
 
 
 @dataclass(frozen=True)
 class PhaseData:
-    name: str
-    description: str
+    name_ko: str
+    name_en: str
+    description_ko: str
+    description_en: str
     starts_at: datetime
     ends_at: datetime
     actions: frozenset[PhaseAction]
 
 
+PROCESS_TEXT_FIELDS = ("title_ko", "title_en", "description_ko", "description_en", "eligibility_note_ko",
+                       "eligibility_note_en")
+PHASE_TEXT_FIELDS = ("name_ko", "name_en", "description_ko", "description_en")
+
+
 def _process_fields(process: Process) -> dict:
-    return {"title": process.title, "description": process.description, "plan_id": process.plan_id,
-            "eligibility_note": process.eligibility_note}
+    return {**{f: getattr(process, f) for f in PROCESS_TEXT_FIELDS}, "plan_id": process.plan_id}
 
 
 def _phase_fields(phase: Phase) -> dict:
-    return {"name": phase.name, "description": phase.description, "starts_at": phase.starts_at,
-            "ends_at": phase.ends_at, "actions": sorted(a.value for a in phase.actions)}
+    return {**{f: getattr(phase, f) for f in PHASE_TEXT_FIELDS}, "starts_at": phase.starts_at,
+            "ends_at": phase.ends_at, "actions": [a.value for a in phase.actions]}
+
+
+def _apply_process(process: Process, city: City, data: ProcessData) -> None:
+    for name in PROCESS_TEXT_FIELDS:
+        setattr(process, name, getattr(data, name).strip())
+    process.description_html_ko = render_markdown(process.description_ko)
+    process.description_html_en = render_markdown(process.description_en)
+    process.plan_id = _checked_plan(city, data.plan_id)
+
+
+def _apply_phase(phase: Phase, data: PhaseData) -> None:
+    for name in PHASE_TEXT_FIELDS:
+        setattr(phase, name, getattr(data, name).strip())
+    phase.starts_at, phase.ends_at = data.starts_at, data.ends_at
+    phase.set_actions(data.actions)
 
 
 def _checked_plan(city: City, plan_id: int | None) -> int | None:
@@ -64,11 +88,8 @@ def _checked_plan(city: City, plan_id: int | None) -> int | None:
 
 
 def create_process(actor: User, city: City, data: ProcessData) -> Process:
-    process = Process(
-        city_id=city.id, title=data.title.strip(), description=data.description,
-        description_html=render_markdown(data.description), plan_id=_checked_plan(city, data.plan_id),
-        eligibility_note=data.eligibility_note.strip(), created_by_id=actor.id,
-    )
+    process = Process(city_id=city.id, created_by_id=actor.id)
+    _apply_process(process, city, data)
     db.session.add(process)
     db.session.flush()
     record(actor, "process.create", AuditTarget.PROCESS, process.id, city_id=city.id,
@@ -78,11 +99,7 @@ def create_process(actor: User, city: City, data: ProcessData) -> Process:
 
 def update_process(actor: User, process: Process, data: ProcessData) -> None:
     before = _process_fields(process)
-    process.title = data.title.strip()
-    process.description = data.description
-    process.description_html = render_markdown(data.description)
-    process.plan_id = _checked_plan(process.city, data.plan_id)
-    process.eligibility_note = data.eligibility_note.strip()
+    _apply_process(process, process.city, data)
     db.session.flush()
     changes = diff(before, _process_fields(process))
     if changes:
@@ -108,9 +125,8 @@ def add_phase(actor: User, process: Process, data: PhaseData) -> Phase:
     other = _overlapping(process, data.starts_at, data.ends_at, None)
     if other is not None:
         raise PhaseOverlap(other)
-    phase = Phase(process=process, name=data.name.strip(), description=data.description,
-                  starts_at=data.starts_at, ends_at=data.ends_at)
-    phase.set_actions(data.actions)
+    phase = Phase(process=process)
+    _apply_phase(phase, data)
     db.session.add(phase)
     _flush_phase()
     record(actor, "phase.create", AuditTarget.PHASE, phase.id, city_id=process.city_id,
@@ -123,9 +139,7 @@ def update_phase(actor: User, phase: Phase, data: PhaseData) -> None:
     if other is not None:
         raise PhaseOverlap(other)
     before = _phase_fields(phase)
-    phase.name, phase.description = data.name.strip(), data.description
-    phase.starts_at, phase.ends_at = data.starts_at, data.ends_at
-    phase.set_actions(data.actions)
+    _apply_phase(phase, data)
     _flush_phase()
     changes = diff(before, _phase_fields(phase))
     if changes:

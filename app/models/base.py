@@ -67,3 +67,24 @@ SCHEMA_ONLY_OBJECTS = frozenset(
     {"ix_proposals_search_text_trgm", "ex_phases_no_overlap", "tr_phases_no_overlap_insert",
      "tr_phases_no_overlap_update"}
 )
+
+
+def current_language() -> str:
+    """The language of the current request ("en" outside one)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "en"
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def localized(ko: str | None, en: str | None) -> str:
+    """Staff-written text is kept in Korean and English; show the reader's language, else the other one."""
+    primary, fallback = (ko, en) if current_language() == "ko" else (en, ko)
+    return primary or fallback or ""
+
+
+def bilingual_check(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column}_en <> '' OR {column}_ko <> ''", name=f"{column}_given")

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, bilingual_check, localized, utcnow
 
 plan_item_targets = Table(
     "plan_item_targets",
@@ -20,12 +20,15 @@ class Plan(Base):
     __tablename__ = "plans"
     __table_args__ = (
         CheckConstraint("end_year IS NULL OR start_year IS NULL OR end_year >= start_year", name="years_ordered"),
+        bilingual_check("title"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    title_ko: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     start_year: Mapped[int | None] = mapped_column(Integer)
     end_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -34,19 +37,37 @@ class Plan(Base):
         back_populates="plan", order_by="PlanItem.position", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def title(self) -> str:
+        return localized(self.title_ko, self.title_en)
+
+    @property
+    def description(self) -> str:
+        return localized(self.description_ko, self.description_en)
+
 
 class PlanItem(Base):
     __tablename__ = "plan_items"
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (UniqueConstraint("plan_id", "code"), bilingual_check("title"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(60))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
+    title_ko: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     plan: Mapped[Plan] = relationship(back_populates="items")
     sdg_targets: Mapped[list["SdgTarget"]] = relationship(  # noqa: F821
         secondary=plan_item_targets, order_by="SdgTarget.position"
     )
+
+    @property
+    def title(self) -> str:
+        return localized(self.title_ko, self.title_en)
+
+    @property
+    def description(self) -> str:
+        return localized(self.description_ko, self.description_en)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, enum_check, enum_column_type, utcnow
+from app.models.base import Base, UTCDateTime, bilingual_check, enum_check, enum_column_type, localized, utcnow
 
 
 class PhaseAction(StrEnum):
@@ -22,15 +22,22 @@ class PhaseAction(StrEnum):
 
 
 class Process(Base):
+    """Titles and descriptions are written by staff in Korean and English (either may be left empty)."""
+
     __tablename__ = "processes"
+    __table_args__ = (bilingual_check("title"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    description_html: Mapped[str] = mapped_column(Text, default="")
-    eligibility_note: Mapped[str] = mapped_column(String(500), default="")
+    title_ko: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_html_ko: Mapped[str] = mapped_column(Text, default="")  # sanitized renderings
+    description_html_en: Mapped[str] = mapped_column(Text, default="")
+    eligibility_note_ko: Mapped[str] = mapped_column(String(500), default="")
+    eligibility_note_en: Mapped[str] = mapped_column(String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -41,6 +48,18 @@ class Process(Base):
         back_populates="process", order_by="Phase.starts_at", cascade="all, delete-orphan",
         passive_deletes=True, lazy="selectin",
     )
+
+    @property
+    def title(self) -> str:
+        return localized(self.title_ko, self.title_en)
+
+    @property
+    def description_html(self) -> str:
+        return localized(self.description_html_ko, self.description_html_en)
+
+    @property
+    def eligibility_note(self) -> str:
+        return localized(self.eligibility_note_ko, self.eligibility_note_en)
 
     def phase_at(self, moment: datetime) -> "Phase | None":
         return next((p for p in self.phases if p.contains(moment)), None)
@@ -64,12 +83,14 @@ class Process(Base):
 
 class Phase(Base):
     __tablename__ = "phases"
-    __table_args__ = (CheckConstraint("starts_at < ends_at", name="interval_ordered"),)
+    __table_args__ = (CheckConstraint("starts_at < ends_at", name="interval_ordered"), bilingual_check("name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    description: Mapped[str] = mapped_column(Text, default="")
+    name_ko: Mapped[str] = mapped_column(String(120), default="")
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    description_ko: Mapped[str] = mapped_column(String(2000), default="")
+    description_en: Mapped[str] = mapped_column(String(2000), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -79,8 +100,18 @@ class Phase(Base):
     )
 
     @property
-    def actions(self) -> frozenset[PhaseAction]:
-        return frozenset(PhaseAction(row.action) for row in self.action_rows)
+    def name(self) -> str:
+        return localized(self.name_ko, self.name_en)
+
+    @property
+    def description(self) -> str:
+        return localized(self.description_ko, self.description_en)
+
+    @property
+    def actions(self) -> tuple[PhaseAction, ...]:
+        """The enabled actions, in the order citizens meet them (propose, comment, support, …)."""
+        enabled = {row.action for row in self.action_rows}
+        return tuple(action for action in PhaseAction if action.value in enabled)
 
     def set_actions(self, actions) -> None:
         wanted = {PhaseAction(a) for a in actions}

@@ -40,6 +40,7 @@ class Proposal(Base):
     __table_args__ = (
         enum_check("state", ProposalState),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
+        CheckConstraint("language IN ('en', 'ko')", name="language_valid"),
         CheckConstraint(
             "(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_state_has_time"
         ),
@@ -54,6 +55,8 @@ class Proposal(Base):
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)  # sanitized rendering of body
+    # The language it is written in (detected), so pages can mark it up for screen readers and search.
+    language: Mapped[str] = mapped_column(String(5), default="en")
     cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
     state: Mapped[str] = mapped_column(enum_column_type(ProposalState), default=ProposalState.PUBLISHED)

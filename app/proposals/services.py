@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.markdown import render_markdown
+from app.methods.language import detect_language
 from app.models import (
     District,
     PlanItem,
@@ -74,6 +75,7 @@ def _apply(proposal: Proposal, process: Process, data: ProposalData) -> None:
     proposal.title = _nfc(data.title.strip())
     proposal.body = _nfc(data.body.strip())
     proposal.body_html = render_markdown(proposal.body)
+    proposal.language = detect_language(proposal.title + "\n" + proposal.body)
     proposal.search_text = search_key(proposal.title + "\n" + proposal.body)
     proposal.district = district
     proposal.sdg_targets = targets

@@ -27,10 +27,11 @@ def _browser_required() -> bool:
     return os.environ.get("MADANG_REQUIRE_BROWSER", "").strip() == "1"
 
 
-def _unavailable(message: str):
+def _unavailable(missing: str, skipped: str, remedy: str):
+    """Skip with a visible reason, or fail when the browser tests are required."""
     if _browser_required():
-        pytest.fail(f"{message} (MADANG_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
-    pytest.skip(message)
+        pytest.fail(f"{missing}, and MADANG_REQUIRE_BROWSER=1 requires it: {remedy}", pytrace=False)
+    pytest.skip(f"{missing}: {skipped} ({remedy})")
 
 
 def chromium_path() -> str | None:
@@ -43,14 +44,14 @@ def chromium_path() -> str | None:
 def chromium_executable() -> str:
     path = chromium_path()
     if path is None:
-        _unavailable(f"Chromium not found at {CHROMIUM}: browser tests skipped (install Debian's chromium)")
+        _unavailable(f"Chromium not found at {CHROMIUM}", "browser tests skipped", "install Debian's chromium")
     return path
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():
-        _unavailable(f"axe-core not found at {AXE}: accessibility tests skipped (run `make vendor`)")
+        _unavailable(f"axe-core not found at {AXE}", "accessibility tests skipped", "run `make vendor`")
     return AXE.read_text(encoding="utf-8")
 
 

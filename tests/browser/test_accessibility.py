@@ -1,5 +1,8 @@
 """Every foundation page, in English and in Korean, passes axe-core (WCAG 2.1 A/AA and best practices), has
-exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the chosen language."""
+exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the chosen language.
+
+One test per (language, persona): the persona logs in once through the form and visits its pages, and the
+test reports the problems of every page together. To check a new page, add a PageCase to PAGES."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -127,6 +130,8 @@ def check_page(site, world: World, axe_source: str, locale: str, case: PageCase)
     violations = site.axe_violations(axe_source)
     if violations:
         problems.append("axe violations:\n" + site.describe_violations(violations))
+    if case.screenshot and locale == "ko":  # for people to look at; before the skip link moves focus
+        site.screenshot(f"{case.name}-{locale}.png")
     # The skip link is the first thing the keyboard reaches, and it moves focus into the main content.
     page.keyboard.press("Tab")
     focused = page.evaluate("() => [document.activeElement.tagName, document.activeElement.getAttribute('href')]")
@@ -136,8 +141,6 @@ def check_page(site, world: World, axe_source: str, locale: str, case: PageCase)
         page.keyboard.press("Enter")
         if page.evaluate("() => document.activeElement.id") != "main":
             problems.append("the skip link does not move focus to #main")
-    if case.screenshot and locale == "ko":
-        site.screenshot(f"{case.name}-{locale}.png")
     return [f"{case.name} {shown}: {problem}" for problem in problems]
 
 

@@ -15,7 +15,7 @@ def _local(dt: datetime) -> str:
 
 
 def _phase_form(name, start, end, actions=("propose",)):
-    return {"phase-name": name, "phase-description": "", "phase-starts_at": _local(start),
+    return {"phase-name_en": name, "phase-name_ko": "", "phase-starts_at": _local(start),
             "phase-ends_at": _local(end), "phase-actions": list(actions)}
 
 
@@ -25,11 +25,13 @@ def test_facilitator_creates_a_process_with_rounds(client, make, db):
     facilitator = make.member(city, Role.FACILITATOR)
     login(client, facilitator)
     response = client.post("/c/seoul/manage/processes/new", data={
-        "title": "Seoul 2030 Green Transport", "description": "Ideas for **cycling**", "plan": plan.id,
-        "eligibility_note": "Residents aged 14 and over"})
+        "title_en": "Seoul 2030 Green Transport", "title_ko": "서울 2030 녹색 교통",
+        "description_en": "Ideas for **cycling**", "description_ko": "**자전거** 아이디어", "plan": plan.id,
+        "eligibility_note_en": "Residents aged 14 and over"})
     assert response.status_code == 302
     process = db.session.scalar(select(Process))
-    assert process.plan_id == plan.id and "<strong>cycling</strong>" in process.description_html
+    assert process.plan_id == plan.id and "<strong>cycling</strong>" in process.description_html_en
+    assert "<strong>자전거</strong>" in process.description_html_ko
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     first = client.post(f"/c/seoul/manage/processes/{process.id}/phases",
                         data=_phase_form("Collect ideas", now - timedelta(days=1), now + timedelta(days=10),
@@ -49,6 +51,12 @@ def test_facilitator_creates_a_process_with_rounds(client, make, db):
 
     page = client.get(f"/c/seoul/processes/{process.id}").get_data(as_text=True)
     assert "Now: Collect ideas" in page and "Propose until" in page and "Comment until" in page
+    assert page.index("Propose until") < page.index("Comment until")  # in the order citizens meet them
+    korean = client.get(f"/c/seoul/processes/{process.id}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "서울 2030 녹색 교통" in korean and "Seoul 2030 Green Transport" not in korean
+    assert "자전거" in korean
+    # A round named only in English shows its English name to Korean readers too.
+    assert "Collect ideas" in korean
 
 
 def test_overlapping_round_is_refused_with_a_message(client, make, db):
@@ -60,7 +68,7 @@ def test_overlapping_round_is_refused_with_a_message(client, make, db):
                            data=_phase_form("Overlap", now + timedelta(days=5), now + timedelta(days=15)))
     assert response.status_code == 422
     assert "overlaps the round" in response.get_data(as_text=True)
-    assert db.session.scalar(select(Phase).where(Phase.name == "Overlap")) is None
+    assert db.session.scalar(select(Phase).where(Phase.name_en == "Overlap")) is None
 
 
 def test_a_round_must_end_after_it_starts(client, make):
@@ -111,12 +119,22 @@ def test_editing_a_round_records_what_changed(client, make, db):
     process = make.process(city, phases=((1, 5, ("propose",)),))
     phase = process.phases[0]
     login(client, make.member(city, Role.FACILITATOR))
-    form = {"name": "Longer round", "description": "", "starts_at": _local(phase.starts_at),
+    form = {"name_en": "Longer round", "name_ko": "더 긴 단계", "starts_at": _local(phase.starts_at),
             "ends_at": _local(phase.ends_at + timedelta(days=3)), "actions": ["propose", "support"]}
     assert client.post(f"/c/seoul/manage/phases/{phase.id}", data=form).status_code == 302
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "phase.update"))
-    assert event.changes["name"] == ["Round 1", "Longer round"]
+    assert event.changes["name_en"] == ["Round 1", "Longer round"]
+    assert event.changes["name_ko"] == ["", "더 긴 단계"]
     assert event.changes["actions"] == [["propose"], ["propose", "support"]]
+
+
+def test_a_process_needs_a_title_in_at_least_one_language(client, make, db):
+    city = make.city()
+    login(client, make.member(city, Role.FACILITATOR))
+    response = client.post("/c/seoul/manage/processes/new", data={"title_en": " ", "title_ko": ""})
+    assert response.status_code == 200 and "in Korean, in English, or both" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Process)) is None
+    assert client.post("/c/seoul/manage/processes/new", data={"title_ko": "우리 동네 공원"}).status_code == 302
 
 
 def test_city_home_groups_processes(client, make):
@@ -142,6 +160,6 @@ def test_plan_of_another_city_cannot_be_attached(client, make, db):
     busan = make.city(slug="busan", name_en="Busan", name_ko="부산")
     foreign_plan = make.plan(busan)
     login(client, make.member(seoul, Role.FACILITATOR))
-    response = client.post("/c/seoul/manage/processes/new", data={"title": "Sneaky", "plan": foreign_plan.id})
+    response = client.post("/c/seoul/manage/processes/new", data={"title_en": "Sneaky", "plan": foreign_plan.id})
     assert response.status_code == 200  # not a choice on the form: an error on the field
     assert db.session.scalar(select(Process)) is None

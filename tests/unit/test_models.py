@@ -30,7 +30,7 @@ def _fails(db, statement_or_obj):
 def test_naive_datetimes_are_refused(db, make):
     city = make.city()
     process = make.process(city)
-    phase = Phase(process_id=process.id, name="Naive", starts_at=datetime(2030, 1, 1), ends_at=datetime(2030, 2, 1))
+    phase = Phase(process_id=process.id, name_en="Naive", starts_at=datetime(2030, 1, 1), ends_at=datetime(2030, 2, 1))
     db.session.add(phase)
     with pytest.raises(StatementError, match="naive datetime"):
         db.session.flush()
@@ -41,11 +41,11 @@ def test_datetimes_come_back_aware_in_utc(db, make):
     city = make.city()
     seoul_time = datetime(2030, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
     process = make.process(city, phases=())
-    db.session.add(Phase(process_id=process.id, name="Aware", starts_at=seoul_time,
+    db.session.add(Phase(process_id=process.id, name_en="Aware", starts_at=seoul_time,
                          ends_at=seoul_time + timedelta(days=1)))
     db.session.commit()
     db.session.expire_all()
-    phase = db.session.scalar(select(Phase).where(Phase.name == "Aware"))
+    phase = db.session.scalar(select(Phase).where(Phase.name_en == "Aware"))
     assert phase.starts_at.tzinfo is not None
     assert phase.starts_at.utcoffset() == timedelta(0)
     assert phase.starts_at == seoul_time
@@ -78,7 +78,7 @@ def test_phase_must_end_after_it_starts(db, make):
     city = make.city()
     process = make.process(city, phases=())
     now = datetime.now(timezone.utc)
-    _fails(db, Phase(process_id=process.id, name="Backwards", starts_at=now, ends_at=now - timedelta(hours=1)))
+    _fails(db, Phase(process_id=process.id, name_en="Backwards", starts_at=now, ends_at=now - timedelta(hours=1)))
 
 
 def test_phase_actions_are_checked(db, make):
@@ -92,14 +92,14 @@ def test_overlapping_phases_are_refused_by_the_schema(db, make):
     city = make.city()
     process = make.process(city, phases=((0, 10, ("propose",)),))
     now = datetime.now(timezone.utc)
-    _fails(db, Phase(process_id=process.id, name="Overlap", starts_at=now + timedelta(days=5),
+    _fails(db, Phase(process_id=process.id, name_en="Overlap", starts_at=now + timedelta(days=5),
                      ends_at=now + timedelta(days=15)))
     # Touching is fine: phases are half-open [start, end).
-    db.session.add(Phase(process_id=process.id, name="Next", starts_at=process.phases[0].ends_at,
+    db.session.add(Phase(process_id=process.id, name_en="Next", starts_at=process.phases[0].ends_at,
                          ends_at=process.phases[0].ends_at + timedelta(days=3)))
     db.session.commit()
     # An update that creates an overlap is refused too.
-    nxt = db.session.scalar(select(Phase).where(Phase.name == "Next"))
+    nxt = db.session.scalar(select(Phase).where(Phase.name_en == "Next"))
     nxt.starts_at = now + timedelta(days=1)
     with pytest.raises(IntegrityError):
         db.session.flush()

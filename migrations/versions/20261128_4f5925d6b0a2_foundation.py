@@ -1,9 +1,9 @@
 """The foundation: cities, people and roles, partners, SDG reference data, plans, processes with phases,
 proposals, and the audit log.
 
-Revision ID: c0f00f87f264
+Revision ID: 4f5925d6b0a2
 Revises: 
-Create Date: 2026-11-28 18:38:18.352066
+Create Date: 2026-11-28 18:52:40.713460
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c0f00f87f264'
+revision = '4f5925d6b0a2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -131,11 +131,14 @@ def upgrade():
     op.create_table('plans',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('title_ko', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('description_ko', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
     sa.Column('start_year', sa.Integer(), nullable=True),
     sa.Column('end_year', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("title_en <> '' OR title_ko <> ''", name=op.f('ck_plans_title_given')),
     sa.CheckConstraint('end_year IS NULL OR start_year IS NULL OR end_year >= start_year', name=op.f('ck_plans_years_ordered')),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_plans_city_id_cities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plans'))
@@ -208,9 +211,12 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=60), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('title_ko', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('description_ko', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.CheckConstraint("title_en <> '' OR title_ko <> ''", name=op.f('ck_plan_items_title_given')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_items_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_items')),
     sa.UniqueConstraint('plan_id', 'code', name=op.f('uq_plan_items_plan_id_code'))
@@ -222,13 +228,18 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=True),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('description_html', sa.Text(), nullable=False),
-    sa.Column('eligibility_note', sa.String(length=500), nullable=False),
+    sa.Column('title_ko', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('description_ko', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
+    sa.Column('description_html_ko', sa.Text(), nullable=False),
+    sa.Column('description_html_en', sa.Text(), nullable=False),
+    sa.Column('eligibility_note_ko', sa.String(length=500), nullable=False),
+    sa.Column('eligibility_note_en', sa.String(length=500), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("title_en <> '' OR title_ko <> ''", name=op.f('ck_processes_title_given')),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_processes_city_id_cities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_processes_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_processes_plan_id_plans'), ondelete='SET NULL'),
@@ -252,10 +263,13 @@ def upgrade():
     op.create_table('phases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('name_ko', sa.String(length=120), nullable=False),
+    sa.Column('name_en', sa.String(length=120), nullable=False),
+    sa.Column('description_ko', sa.String(length=2000), nullable=False),
+    sa.Column('description_en', sa.String(length=2000), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("name_en <> '' OR name_ko <> ''", name=op.f('ck_phases_name_given')),
     sa.CheckConstraint('starts_at < ends_at', name=op.f('ck_phases_interval_ordered')),
     sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_phases_process_id_processes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phases'))
@@ -281,6 +295,7 @@ def upgrade():
     sa.Column('title', sa.String(length=150), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('cost', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=11), nullable=False),
@@ -292,6 +307,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name=op.f('ck_proposals_withdrawn_state_has_time')),
+    sa.CheckConstraint("language IN ('en', 'ko')", name=op.f('ck_proposals_language_valid')),
     sa.CheckConstraint("state IN ('published', 'withdrawn', 'evaluating', 'accepted', 'rejected', 'implemented')", name=op.f('ck_proposals_state_valid')),
     sa.CheckConstraint('cost IS NULL OR cost >= 0', name=op.f('ck_proposals_cost_not_negative')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_proposals_author_id_users'), ondelete='SET NULL'),
@@ -346,7 +362,6 @@ def upgrade():
     )
     with op.batch_alter_table('proposal_targets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_targets_sdg_target_code'), ['sdg_target_code'], unique=False)
-
     _create_database_guards()
 
 
