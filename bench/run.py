@@ -56,7 +56,8 @@ def parse_args(argv=None):
     parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                         help="on a shared machine, wait up to this long for it to be idle before loading")
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN ANALYZE section")
-    parser.add_argument("--plans", action="store_true", help="print the full EXPLAIN ANALYZE plans")
+    parser.add_argument("--plans", action="store_true",
+                        help="print every statement of each page and the full EXPLAIN ANALYZE plans")
     args = parser.parse_args(argv)
     if args.proposals < 1 or args.seconds <= 0 or not 1 <= args.concurrency <= 64:
         parser.error("need --proposals ≥ 1, --seconds > 0 and 1 ≤ --concurrency ≤ 64")
@@ -241,8 +242,9 @@ def run_explain(args, url: str, target: seed.BenchTarget, deep_page: int) -> dic
     for label, entry in report.items():
         print(f"\n-- {label}: GET {entry['path']} → {entry['status']}, {entry['queries']} queries, "
               f"{entry['db_ms']:.1f} ms in the database, {entry['request_ms']:.1f} ms in all (in-process)")
-        for s in entry["statements"]:
-            print(f"     {s['ms']:>7.2f} ms  {s['sql'][:110]}")
+        statements = entry["statements"] if args.plans else sorted(entry["statements"], key=lambda s: -s["ms"])[:1]
+        for s in statements:
+            print(f"     {s['ms']:>7.2f} ms  {s['sql'][:110]}{'' if args.plans else '  (the slowest)'}")
         for e in entry["explained"]:
             print(f"   EXPLAIN {e['kind']:<5} ({e['mode']} plan): runs in {e['run_ms']} ms (EXPLAIN ANALYZE: "
                   f"execution {e['execution_ms']} ms, planning {e['planning_ms']} ms); indexes: "

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
@@ -120,6 +121,18 @@ class BenchTarget:
     detail_ids: list[int]
 
 
+def _columns(model, **values) -> dict:
+    """The values whose names are columns of the model's table (old and new column names can both be given)."""
+    columns = model.__table__.c
+    return {key: value for key, value in values.items() if key in columns}
+
+
+def migration_heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory(str(Path(__file__).resolve().parent.parent / "migrations")).get_heads())
+
+
 def admin_url(url: str) -> str:
     return make_url(url).set(database="postgres").render_as_string(hide_password=False)
 
@@ -141,11 +154,15 @@ def existing_target(url: str, n: int) -> BenchTarget | None:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
+            revisions = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+            if revisions != migration_heads():
+                return None  # built by older migrations: the app would not run on it
             row = conn.execute(text(
                 "SELECT p.id, (SELECT count(*) FROM proposals WHERE process_id = p.id) "
-                "FROM processes p JOIN cities c ON c.id = p.city_id WHERE c.slug = :slug AND p.title = :title"
-            ), {"slug": CITY_SLUG, "title": PROCESS_TITLE}).first()
-            if row is None or row[1] != n:
+                "FROM processes p JOIN cities c ON c.id = p.city_id WHERE c.slug = :slug ORDER BY p.id LIMIT 1"
+            ), {"slug": CITY_SLUG}).first()
+            total = conn.scalar(text("SELECT count(*) FROM proposals"))
+            if row is None or row[1] != n or total != n:
                 return None
             return BenchTarget(CITY_SLUG, row[0], n, detail_ids(conn, row[0]))
     except Exception:  # no schema, half-seeded, …: start again
@@ -233,13 +250,19 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
             "birth_year": rng.randint(1940, 2010), "verified_at": now, "joined_at": now - timedelta(days=60),
         } for uid in user_ids])
 
-        description = "2030년의 서울은 어떻게 이동해야 할까요?\n\nHow should Seoul get around by 2030?"
-        process = Process(city_id=city.id, title=PROCESS_TITLE, description=description,
-                          description_html=render_markdown(description), eligibility_note="Anyone 14 or over.")
+        # Only columns the current models have: the schema is young and still changing (bilingual fields).
+        ko, en = "서울 2030 녹색 교통 (벤치마크)", PROCESS_TITLE
+        about_ko, about_en = "2030년의 서울은 어떻게 이동해야 할까요?", "How should Seoul get around by 2030?"
+        process = Process(city_id=city.id, **_columns(
+            Process, title=en, title_ko=ko, title_en=en, description=about_en, description_ko=about_ko,
+            description_en=about_en, description_html=render_markdown(about_en),
+            description_html_ko=render_markdown(about_ko), description_html_en=render_markdown(about_en),
+            eligibility_note="Anyone 14 or over.", eligibility_note_ko="만 14세 이상 누구나.",
+            eligibility_note_en="Anyone 14 or over."))
         db.session.add(process)
         db.session.flush()
-        phase = Phase(process_id=process.id, name="Collect ideas", starts_at=now - timedelta(days=90),
-                      ends_at=now + timedelta(days=30))
+        phase = Phase(process_id=process.id, starts_at=now - timedelta(days=90), ends_at=now + timedelta(days=30),
+                      **_columns(Phase, name="Collect ideas", name_en="Collect ideas", name_ko="아이디어 모으기"))
         phase.set_actions(["propose", "comment", "support"])
         db.session.add(phase)
         db.session.commit()
@@ -253,6 +276,9 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
         span = timedelta(days=90).total_seconds()
         first = now - timedelta(days=90)
         proposals = Proposal.__table__
+        has_language = "language" in proposals.c  # newer schema: the detected language of the text
+        if has_language:
+            from app.methods.language import detect_language
         links = 0
         # Bulk-load trick: the trigram index is dropped for the load and rebuilt after it from its own
         # definition (pg_get_indexdef), so the schema stays exactly what the migration made.
@@ -279,7 +305,7 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
                 elif roll < 0.15:
                     state = rng.choice(["accepted", "rejected", "implemented"])
                     answer, answered_at = rng.choice(ANSWERS), created + timedelta(days=3)
-                rows.append({
+                row = {
                     "process_id": process_id, "author_id": rng.choice(user_ids), "organization_id": None,
                     "title": title, "body": body, "body_html": rendered[body_index],
                     "cost": Decimal(rng.randrange(1, 2000) * 1_000_000) if rng.random() < 0.6 else None,
@@ -287,7 +313,10 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
                     "state": state, "answer": answer, "answered_at": answered_at, "withdrawn_at": withdrawn_at,
                     "withdraw_reason": reason, "search_text": search_key(title + "\n" + body),
                     "created_at": created, "edited_at": created + timedelta(hours=2) if rng.random() < 0.1 else None,
-                })
+                }
+                if has_language:
+                    row["language"] = detect_language(title + "\n" + body)
+                rows.append(row)
                 topics.append(topic)
             ids = list(db.session.scalars(insert(proposals).returning(proposals.c.id, sort_by_parameter_order=True),
                                           rows))
