@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from app.extensions import db
 
 seed_cli = AppGroup("seed", help="Create demonstration data.")
+city_cli = AppGroup("city", help="Cities on this instance.")
 sdg_cli = AppGroup("sdg", help="SDG reference data.")
 
 
@@ -35,6 +36,27 @@ def seed_demo(password: str):
         click.echo(f"  {role:<15} {email:<32} {password}")
 
 
+@city_cli.command("create")
+@click.argument("slug")
+@click.option("--name-en", required=True)
+@click.option("--name-ko", required=True)
+@click.option("--time-zone", default="Asia/Seoul", show_default=True)
+@click.option("--locale", "default_locale", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
+@click.option("--admin", "admin_email", help="E-mail of an existing account to make the city's first admin.")
+def city_create(slug, name_en, name_ko, time_zone, default_locale, admin_email):
+    """Create a city (what a platform admin does), optionally with its first admin."""
+    from app.cities.services import CityData, InvalidCity, create_city
+
+    try:
+        city = create_city(CityData(slug=slug, name_en=name_en, name_ko=name_ko, time_zone=time_zone,
+                                    default_locale=default_locale), admin_email=admin_email)
+    except InvalidCity as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"City {city.slug} created: /c/{city.slug}/")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(city_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(sdg_cli)

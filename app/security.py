@@ -32,22 +32,32 @@ def load_user(session_token: str):
 
 
 def start_session_clock() -> None:
-    """Called at login: the absolute expiry counts from here."""
-    session["started_at"] = datetime.now(timezone.utc).timestamp()
+    """Called at login: the absolute expiry counts from here, the idle expiry from the last request."""
+    now = datetime.now(timezone.utc).timestamp()
+    session["started_at"] = now
+    session["seen_at"] = now
     session.permanent = True
 
 
 def _expire_old_sessions() -> None:
+    """End a signed-in session that has been idle too long or has lived too long. The cookie's own expiry
+    is not enough: a copied cookie would otherwise keep working until its date."""
     started = session.get("started_at")
     if started is None:
         return
-    age = datetime.now(timezone.utc).timestamp() - float(started)
-    if age > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+    now = datetime.now(timezone.utc).timestamp()
+    config = current_app.config
+    idle = now - float(session.get("seen_at", started))
+    age = now - float(started)
+    if idle > config["PERMANENT_SESSION_LIFETIME"].total_seconds() or \
+            age > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
         logout_user()
         locale = session.get("locale")
         session.clear()
         if locale:
             session["locale"] = locale
+        return
+    session["seen_at"] = now
 
 
 def _refuse_nul_characters(endpoint=None, view_args=None) -> None:

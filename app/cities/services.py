@@ -1,12 +1,62 @@
 """City use cases: joining a city, granting and removing roles."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
 from app.extensions import db
 from app.models import AuditTarget, City, District, Membership, Role, RoleGrant, User
+
+
+class InvalidCity(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CityData:
+    slug: str
+    name_en: str
+    name_ko: str
+    time_zone: str = "Asia/Seoul"
+    default_locale: str = "ko"
+
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def create_city(data: CityData, admin_email: str | None = None, actor: User | None = None) -> City:
+    """A new city; with `admin_email`, that account joins it as its first admin."""
+    if not SLUG.match(data.slug):
+        raise InvalidCity("The slug is lower-case letters, digits and hyphens (at most 40).")
+    try:
+        ZoneInfo(data.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidCity(f"Unknown time zone {data.time_zone!r}.") from error
+    admin = None
+    if admin_email:
+        admin = db.session.scalar(select(User).where(User.email == admin_email.strip().lower()))
+        if admin is None:
+            raise InvalidCity(f"No account uses {admin_email}.")
+    city = City(slug=data.slug, name_en=data.name_en.strip(), name_ko=data.name_ko.strip(),
+                time_zone=data.time_zone, default_locale=data.default_locale)
+    try:
+        with db.session.begin_nested():
+            db.session.add(city)
+    except IntegrityError as error:
+        raise InvalidCity(f"A city with the slug {data.slug!r} exists already.") from error
+    record(actor, "city.create", AuditTarget.CITY, city.id, city_id=city.id,
+           changes={"slug": data.slug, "name_en": data.name_en, "name_ko": data.name_ko})
+    if admin is not None:
+        membership = Membership(user_id=admin.id, city_id=city.id)
+        db.session.add(membership)
+        db.session.flush()
+        grant_role(actor or admin, membership, Role.ADMIN)
+    return city
 
 
 class AlreadyMember(Exception):

@@ -149,6 +149,28 @@ def test_sessions_expire_after_the_absolute_lifetime(client, make):
     assert client.get("/auth/account").status_code == 302
 
 
+def test_sessions_expire_when_idle(client, make):
+    user = make.user()
+    login(client, user)
+    import time
+
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 3 * 3600  # idle for three hours; the limit is two
+    assert client.get("/auth/account").status_code == 302
+
+
+def test_an_active_session_stays(client, make):
+    user = make.user()
+    login(client, user)
+    import time
+
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 3600  # an hour ago: still within the idle limit
+    assert client.get("/auth/account").status_code == 200
+    with client.session_transaction() as session:
+        assert time.time() - session["seen_at"] < 60  # the request counted as activity
+
+
 def test_logout_needs_post(client, make):
     login(client, make.user())
     assert client.get("/auth/logout").status_code == 405

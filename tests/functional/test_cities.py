@@ -79,3 +79,23 @@ def test_admin_cannot_remove_their_own_admin_role(client, make, db):
     login(client, admin)
     response = client.post(f"/c/seoul/roles/{grant.id}/revoke")
     assert response.status_code == 403 and "own administrator role" in response.get_data(as_text=True)
+
+
+def test_city_create_command_adds_a_city_and_its_first_admin(app, make, db):
+    future_admin = make.user(email="busan-admin@example.org")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["city", "create", "busan", "--name-en", "Busan", "--name-ko", "부산광역시",
+                                 "--admin", "busan-admin@example.org"])
+    assert result.exit_code == 0, result.output
+    from app.models import City
+
+    city = db.session.scalar(select(City).where(City.slug == "busan"))
+    assert city.name_ko == "부산광역시" and city.time_zone == "Asia/Seoul"
+    grant = db.session.scalar(select(RoleGrant).join(Membership).where(Membership.user_id == future_admin.id))
+    assert grant.role == "admin" and grant.membership.city_id == city.id
+    assert {e.action for e in db.session.scalars(select(AuditEvent))} == {"city.create", "role.grant"}
+    for args, message in ((["busan"], "exists already"), (["Bad Slug!"], "slug"),
+                          (["daegu", "--time-zone", "Mars/Olympus"], "time zone"),
+                          (["daegu", "--admin", "nobody@example.org"], "No account")):
+        again = runner.invoke(args=["city", "create", *args, "--name-en", "X", "--name-ko", "X"])
+        assert again.exit_code != 0 and message in again.output, again.output
