@@ -86,5 +86,11 @@ def localized(ko: str | None, en: str | None) -> str:
     return primary or fallback or ""
 
 
+def bilingual(column: str) -> property:
+    """A read-only attribute giving `<column>_ko` or `<column>_en`, whichever suits the reader."""
+    return property(lambda self: localized(getattr(self, f"{column}_ko"), getattr(self, f"{column}_en")),
+                    doc=f"{column} in the reader's language")
+
+
 def bilingual_check(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column}_en <> '' OR {column}_ko <> ''", name=f"{column}_given")

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, bilingual_check, localized, utcnow
+from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, utcnow
 
 plan_item_targets = Table(
     "plan_item_targets",
@@ -37,13 +37,9 @@ class Plan(Base):
         back_populates="plan", order_by="PlanItem.position", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    @property
-    def title(self) -> str:
-        return localized(self.title_ko, self.title_en)
+    title = bilingual("title")
 
-    @property
-    def description(self) -> str:
-        return localized(self.description_ko, self.description_en)
+    description = bilingual("description")
 
 
 class PlanItem(Base):
@@ -64,10 +60,6 @@ class PlanItem(Base):
         secondary=plan_item_targets, order_by="SdgTarget.position"
     )
 
-    @property
-    def title(self) -> str:
-        return localized(self.title_ko, self.title_en)
+    title = bilingual("title")
 
-    @property
-    def description(self) -> str:
-        return localized(self.description_ko, self.description_en)
+    description = bilingual("description")

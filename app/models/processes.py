@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, bilingual_check, enum_check, enum_column_type, localized, utcnow
+from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, enum_check, enum_column_type, utcnow
 
 
 class PhaseAction(StrEnum):
@@ -49,17 +49,11 @@ class Process(Base):
         passive_deletes=True, lazy="selectin",
     )
 
-    @property
-    def title(self) -> str:
-        return localized(self.title_ko, self.title_en)
+    title = bilingual("title")
 
-    @property
-    def description_html(self) -> str:
-        return localized(self.description_html_ko, self.description_html_en)
+    description_html = bilingual("description_html")
 
-    @property
-    def eligibility_note(self) -> str:
-        return localized(self.eligibility_note_ko, self.eligibility_note_en)
+    eligibility_note = bilingual("eligibility_note")
 
     def phase_at(self, moment: datetime) -> "Phase | None":
         return next((p for p in self.phases if p.contains(moment)), None)
@@ -99,13 +93,9 @@ class Phase(Base):
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
 
-    @property
-    def name(self) -> str:
-        return localized(self.name_ko, self.name_en)
+    name = bilingual("name")
 
-    @property
-    def description(self) -> str:
-        return localized(self.description_ko, self.description_en)
+    description = bilingual("description")
 
     @property
     def actions(self) -> tuple[PhaseAction, ...]:
