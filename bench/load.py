@@ -84,20 +84,26 @@ def measure(host: str, port: int, paths: list[str], seconds: float, concurrency:
     """Warm up, then measure. Returns requests/s, latency percentiles (ms), errors and CPU use."""
     if warmup > 0:
         _run(host, port, paths, warmup, concurrency)
-    server_before = _cpu_seconds(server_pids() if server_pids else [])
+    server = server_pids() if server_pids else []
+    database = postgres_pids()
+    server_before, database_before = _cpu_seconds(server), _cpu_seconds(database)
     machine_before = _machine_times()
     samples, wall, client_cpu = _run(host, port, paths, seconds, concurrency)
     machine_after = _machine_times()
-    server_cpu = _cpu_seconds(server_pids() if server_pids else []) - server_before
+    server_cpu = _cpu_seconds(server) - server_before
+    database_cpu = _cpu_seconds(database) - database_before
     latencies = sorted(x for s in samples for x in s.latencies)
     ok = sum(s.ok for s in samples)
     errors = sum(s.errors for s in samples)
     first_error = next((s.first_error for s in samples if s.first_error), None)
-    busy = None
+    busy = other = None
     if machine_before and machine_after:
         total = machine_after[0] - machine_before[0]
         idle = machine_after[1] - machine_before[1]
         busy = round(100 * (total - idle) / total, 1) if total else None
+        if busy is not None and wall:
+            busy_cores = busy / 100 * (os.cpu_count() or 1)
+            other = round(max(0.0, busy_cores - (server_cpu + database_cpu + client_cpu) / wall), 2)
     return {
         "requests": ok,
         "seconds": round(wall, 3),
@@ -110,6 +116,8 @@ def measure(host: str, port: int, paths: list[str], seconds: float, concurrency:
         "bytes_per_response": round(sum(s.bytes for s in samples) / ok) if ok else None,
         "client_cpu_cores": round(client_cpu / wall, 2) if wall else None,
         "server_cpu_cores": round(server_cpu / wall, 2) if wall and server_pids else None,
+        "database_cpu_cores": round(database_cpu / wall, 2) if wall and database else None,
+        "other_cpu_cores": other,  # whatever else ran on the machine meanwhile: noise in the figures
         "machine_busy_pct": busy,
     }
 
@@ -144,6 +152,24 @@ def _machine_times() -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return sum(values[:8]), values[3] + values[4]
+
+
+def postgres_pids() -> list[int]:
+    """PostgreSQL's processes, when the server runs on this machine (read-only: only their CPU counters)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in ("postgres", "postmaster"):
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
 
 
 def children_of(pid: int) -> list[int]:

@@ -8,8 +8,9 @@
    (bench/bare_app.py), in the same processes.
 3. Loads each page in turn with C keep-alive client threads for S seconds after a 1 s warm-up, and prints
    requests/s, p50/p95 latency, errors and the ratio to /bare/'s requests/s.
-4. Stops the server, then shows what the database does for each page: every statement the view runs, and
-   EXPLAIN (ANALYZE, BUFFERS) of the bulk proposal reads (bench/explain.py).
+4. Stops the server, then shows what the database does for each page: how many statements the view runs
+   and the slowest (all of them with --plans), and EXPLAIN (ANALYZE, BUFFERS) of the bulk proposal reads
+   (bench/explain.py).
 5. Writes everything to bench/results/latest.json.
 """
 from __future__ import annotations
@@ -198,16 +199,17 @@ def print_table(load_results: dict, args) -> None:
     print(f"\n== Requests/s with {args.concurrency} client threads, {args.seconds:g} s each, "
           f"gunicorn {args.workers} sync workers (ratio: to the mean of the two /bare/ runs, "
           f"{load_results['bare_rps_mean']:.1f} req/s)")
-    header = (f"{'page':<11} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} "
-              f"{'KB/resp':>7} {'srv CPU':>7} {'cli CPU':>7} {'busy%':>6}  path")
+    header = (f"{'page':<11} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} "
+              f"{'KB/resp':>7} {'app':>5} {'db':>5} {'client':>6} {'other':>5}  path")
     print(header)
     print("-" * len(header))
     for label, r in rows.items():
         kb = f"{r['bytes_per_response'] / 1024:.1f}" if r["bytes_per_response"] else "-"
-        print(f"{label:<11} {r['rps']:>8.1f} {r['ratio_to_bare']:>7.3f} {_f(r['p50_ms']):>8} {_f(r['p95_ms']):>8} "
-              f"{r['errors']:>6} {kb:>7} {_f(r['server_cpu_cores']):>7} {_f(r['client_cpu_cores']):>7} "
-              f"{_f(r['machine_busy_pct']):>6}  {r['path']}")
-    print("srv CPU / cli CPU: cores used by gunicorn (master + workers) / by this client; busy%: whole machine.")
+        print(f"{label:<11} {r['rps']:>8.1f} {r['ratio_to_bare']:>6.3f} {_f(r['p50_ms']):>7} {_f(r['p95_ms']):>7} "
+              f"{r['errors']:>6} {kb:>7} {_f(r['server_cpu_cores']):>5} {_f(r['database_cpu_cores']):>5} "
+              f"{_f(r['client_cpu_cores']):>6} {_f(r['other_cpu_cores']):>5}  {r['path']}")
+    print("app / db / client / other: CPU cores used during the window by gunicorn, PostgreSQL, this load "
+          "generator,\nand everything else on the machine (other work skews the figures when 'other' is not ~0).")
 
 
 def _f(value) -> str:

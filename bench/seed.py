@@ -199,7 +199,6 @@ def _title(rng: random.Random, topic: int) -> str:
 
 def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
     """Drop and recreate the database at ``url``, build the schema and fill it. Returns the target and timings."""
-    import config  # noqa: F401  (the repository root must be importable: create_app reads it)
     from flask_migrate import upgrade
 
     from app import create_app
