@@ -33,6 +33,10 @@ def local_date(value: datetime | None, fmt: str = "medium") -> str:
     return format_date(value.astimezone(city_zone()).date(), format=fmt, locale=str(get_locale()))
 
 
+def number(value) -> str:
+    return format_decimal(value, locale=str(get_locale()))
+
+
 def money(value: Decimal | None, currency: str = "KRW") -> str:
     if value is None:
         return ""
@@ -61,7 +65,7 @@ def safe_html(value: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local_datetime=local_datetime, local_date=local_date, money=money, iso=iso, sanitized=safe_html
+        local_datetime=local_datetime, local_date=local_date, money=money, number=number, iso=iso, sanitized=safe_html
     )
     app.jinja_env.globals.update(url_with=url_with, can=permissions)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -245,7 +245,7 @@ def login(client, user_or_email, password: str = PASSWORD):
 
 
 @pytest.fixture
-def count_queries(app):
+def count_queries(ctx):
     """Counts SQL statements run inside the `with` block: catches N+1 queries."""
 
     class Counter:
@@ -262,5 +262,4 @@ def count_queries(app):
         def _inc(self, *args, **kwargs):
             self.count += 1
 
-    with app.app_context():
-        yield Counter
+    return Counter

@@ -8,6 +8,7 @@ from app import permissions
 from app.cities import bp, services
 from app.cities.forms import GrantRoleForm, JoinCityForm, RevokeRoleForm
 from app.extensions import db
+from app.pagination import paginate
 from app.models import AuditEvent, Membership, Process, Proposal, Role, RoleGrant, User, utcnow
 from app.views import get_in_city_or_404, page_number, refuse, require
 
@@ -125,10 +126,10 @@ def audit_log():
     require(permissions.Decision(permissions.can_view_audit_log(current_user, city),
                                  _("Only administrators and moderators of this city can read the audit log.")))
     page = page_number(request.args.get("page"))
-    events = db.paginate(
+    events = paginate(
         select(AuditEvent).where(AuditEvent.city_id == city.id)
         .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
-        page=page, per_page=50, error_out=False,
+        page, 50,
     )
     return render_template("cities/audit.html", events=events)
 

@@ -17,6 +17,7 @@ def index():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt  # harmless to forge, and without a token anonymous pages need no session cookie
 def set_language():
     """Remember the chosen language in the session and, for a signed-in user, on the account."""
     locale = request.form.get("locale", "")

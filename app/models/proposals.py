@@ -44,7 +44,8 @@ class Proposal(Base):
         CheckConstraint(
             "(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_state_has_time"
         ),
-        Index("ix_proposals_process_id_created_at", "process_id", "created_at"),
+        # The list's order (newest first, id breaking ties) read straight from the index, deep pages included.
+        Index("ix_proposals_process_id_created_at_id", "process_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

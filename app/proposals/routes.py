@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
-from app.models import Process, Proposal, ProposalState, SdgGoal, SdgTarget, utcnow
+from app.models import PlanItem, Process, Proposal, ProposalState, SdgGoal, SdgTarget, utcnow
+from app.pagination import paginate
 from app.proposals import bp, services
 from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm
 from app.views import get_in_city_or_404, page_number, require
@@ -55,7 +56,12 @@ def _data(form: ProposalForm) -> services.ProposalData:
 
 
 def _proposal_in_city(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    """The proposal with what its page shows, in a fixed number of queries; 404 unless it is in this city."""
+    proposal = db.session.get(Proposal, proposal_id, options=[
+        selectinload(Proposal.process), selectinload(Proposal.author), selectinload(Proposal.district),
+        selectinload(Proposal.sdg_targets).selectinload(SdgTarget.goal),
+        selectinload(Proposal.plan_items).selectinload(PlanItem.plan),
+    ])
     if proposal is None or proposal.process.city_id != g.city.id:
         abort(404)
     return proposal
@@ -78,8 +84,8 @@ def index(process_id: int):
             q=(form.q.data or "").strip(), goal=form.goal.data or None, district_id=form.district.data or None,
             state=form.state.data or None, sort=form.sort.data if form.sort.data in SORTS else "newest",
         )
-    proposals = db.paginate(services.proposals_query(process, filters), page=page_number(request.args.get("page")),
-                            per_page=_per_page(), error_out=False)
+    proposals = paginate(services.proposals_query(process, filters), page_number(request.args.get("page")),
+                         _per_page())
     return render_template("proposals/index.html", process=process, proposals=proposals, form=form,
                            filters=filters, state_labels=labels,
                            propose=permissions.can_propose(current_user, process))

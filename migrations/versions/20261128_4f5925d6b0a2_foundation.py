@@ -319,7 +319,7 @@ def upgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_district_id'), ['district_id'], unique=False)
-        batch_op.create_index('ix_proposals_process_id_created_at', ['process_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_proposals_process_id_created_at_id', ['process_id', 'created_at', 'id'], unique=False)
 
     op.create_table('role_grants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -413,7 +413,7 @@ def downgrade():
 
     op.drop_table('role_grants')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
-        batch_op.drop_index('ix_proposals_process_id_created_at')
+        batch_op.drop_index('ix_proposals_process_id_created_at_id')
         batch_op.drop_index(batch_op.f('ix_proposals_district_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 

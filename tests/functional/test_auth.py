@@ -187,6 +187,16 @@ def test_security_headers_on_every_response(client):
         assert headers["X-Frame-Options"] == "DENY"
 
 
+def test_anonymous_pages_set_no_cookie(client, make):
+    """No session for someone who only reads: pages stay cacheable and nothing is stored about them."""
+    city = make.city()
+    process = make.process(city)
+    make.proposal(process, make.member(city))
+    for url in ("/c/seoul/", f"/c/seoul/processes/{process.id}", f"/c/seoul/processes/{process.id}/proposals"):
+        response = client.get(url)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, url
+
+
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}

@@ -245,3 +245,41 @@ def test_xss_in_every_field_is_inert(client, make, db, seoul):
         page = client.get(url).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page and 'href="javascript' not in page
         assert "&lt;script&gt;" in page
+
+
+def test_long_lists_count_up_to_a_cap(app, make, db, seoul):
+    from app.pagination import paginate
+    from app.proposals.services import ProposalFilters, proposals_query
+
+    city, plan, process = seoul
+    author = make.member(city)
+    for n in range(7):
+        make.proposal(process, author, title=f"Idea {n} for the city")
+    query = proposals_query(process, ProposalFilters())
+    with app.test_request_context():
+        capped = paginate(query, 1, 2, count_cap=5)
+        assert capped.total_is_capped and capped.pages is None and capped.has_next and len(capped.items) == 2
+        exact = paginate(query, 4, 2, count_cap=10)
+        assert not exact.total_is_capped and exact.total == 7 and exact.pages == 4
+        assert not exact.has_next and exact.has_prev and len(exact.items) == 1
+
+
+def test_detail_page_queries_do_not_grow_with_links(app, make, db, seoul, count_queries):
+    from app.models import SdgTarget
+
+    city, plan, process = seoul
+    author = make.member(city)
+    few = make.proposal(process, author, title="One target only here")
+    few.sdg_targets = [db.session.get(SdgTarget, "11.2")]
+    few.plan_items = plan.items[:1]
+    many = make.proposal(process, author, title="Many targets and items")
+    many.sdg_targets = [db.session.get(SdgTarget, code) for code in ("1.1", "3.6", "7.2", "11.2", "13.2")]
+    many.plan_items = list(plan.items)
+    db.session.commit()
+    counts = []
+    for proposal in (few, many):
+        client = app.test_client()
+        with count_queries() as counter:
+            assert client.get(f"/c/seoul/proposals/{proposal.id}").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
