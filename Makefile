@@ -58,7 +58,7 @@ test: install-test
 test-fast: install-test
 	$(PY) -m pytest -n 2 -q -m "not browser and not slow"
 
-bench: install-test
+bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
 

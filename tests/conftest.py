@@ -33,6 +33,13 @@ from app.models import (
     User,
 )
 
+from hypothesis import settings
+
+# Property tests stay cheap in the whole suite; raise HYPOTHESIS_PROFILE=thorough for a deeper search.
+settings.register_profile("madang", max_examples=150, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "madang"))
+
 PASSWORD = "correct horse battery staple"
 REFERENCE_TABLES = {"sdg_goals", "sdg_targets", "sdg_indicators", "alembic_version"}
 DATA = Path(__file__).resolve().parent / "data"

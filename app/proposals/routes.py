@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import permissions
 from app.extensions import db
@@ -58,9 +58,9 @@ def _data(form: ProposalForm) -> services.ProposalData:
 def _proposal_in_city(proposal_id: int) -> Proposal:
     """The proposal with what its page shows, in a fixed number of queries; 404 unless it is in this city."""
     proposal = db.session.get(Proposal, proposal_id, options=[
-        selectinload(Proposal.process), selectinload(Proposal.author), selectinload(Proposal.district),
-        selectinload(Proposal.sdg_targets).selectinload(SdgTarget.goal),
-        selectinload(Proposal.plan_items).selectinload(PlanItem.plan),
+        joinedload(Proposal.process), joinedload(Proposal.author), joinedload(Proposal.district),
+        selectinload(Proposal.sdg_targets).joinedload(SdgTarget.goal),
+        selectinload(Proposal.plan_items).joinedload(PlanItem.plan),
     ])
     if proposal is None or proposal.process.city_id != g.city.id:
         abort(404)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.markdown import render_markdown
@@ -123,9 +123,9 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
         select(Proposal)
         .where(Proposal.process_id == process.id)
         .options(
-            selectinload(Proposal.author),
-            selectinload(Proposal.district),
-            selectinload(Proposal.sdg_targets).selectinload(SdgTarget.goal),
+            joinedload(Proposal.author),
+            joinedload(Proposal.district),
+            selectinload(Proposal.sdg_targets).joinedload(SdgTarget.goal),
         )
     )
     if filters.q:

@@ -4,6 +4,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.markdown import render_markdown
 
@@ -62,3 +64,21 @@ def test_raw_html_is_escaped_not_rendered():
     html = render_markdown("<b>hi</b> <script>alert(1)</script>")
     assert "<b>" not in html and "<script" not in html
     assert "&lt;b&gt;" in html
+
+
+MARKUP = st.text(alphabet=st.sampled_from(list("<>\"'=/:;&#()[]!*_`\\ \nabcjsvrptonerilfx") + ["script", "javascript",
+                                          "onerror", "img", "svg", "href", "data:", "&#106;", "\t", "\x0b"]),
+                 max_size=200)
+
+
+@given(MARKUP)
+def test_any_text_renders_only_allowed_markup(text):
+    assert problems_in(render_markdown(text)) == []
+
+
+@given(st.text(max_size=300))
+def test_rendering_never_fails_and_keeps_the_words(text):
+    html = render_markdown(text)
+    for word in re.findall(r"[A-Za-z가-힣]{4,}", text)[:5]:
+        if word not in {"http", "https", "mailto"}:
+            assert word in html or word.lower() in html.lower()
