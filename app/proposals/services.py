@@ -122,9 +122,10 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     query = (
         select(Proposal)
         .where(Proposal.process_id == process.id)
+        # Links load after the page is chosen (selectin), so a deep OFFSET never drags joins along.
         .options(
-            joinedload(Proposal.author),
-            joinedload(Proposal.district),
+            selectinload(Proposal.author),
+            selectinload(Proposal.district),
             selectinload(Proposal.sdg_targets).joinedload(SdgTarget.goal),
         )
     )
