@@ -2,6 +2,7 @@
 from app.models.audit import AuditEvent, AuditTarget
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.cities import CensusAgeBand, City, District, Membership, Role, RoleGrant
+from app.models.deliberation import Comment, CommentVote, Debate, Stance
 from app.models.organizations import (
     Organization,
     OrganizationKind,
@@ -16,7 +17,7 @@ from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
 from app.models.users import User
 
 __all__ = [
-    "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "District", "LocalTarget", "Membership",
+    "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "Comment", "CommentVote", "Debate", "Stance", "District", "LocalTarget", "Membership",
     "Organization", "OrganizationKind", "OrganizationLevel", "OrganizationMember", "OrganizationRole", "Phase",
     "PhaseAction", "PhaseActionGrant", "Plan", "PlanItem", "Process", "Proposal", "ProposalState", "Role",
     "RoleGrant", "SdgGoal", "SdgIndicator", "SdgTarget", "User", "UTCDateTime", "plan_item_targets",

@@ -21,6 +21,8 @@ class AuditTarget(StrEnum):
     PROCESS = "process"
     PHASE = "phase"
     PROPOSAL = "proposal"
+    DEBATE = "debate"
+    COMMENT = "comment"
 
 
 class AuditEvent(Base):

@@ -23,6 +23,7 @@ class City(Base):
     __table_args__ = (
         CheckConstraint("default_locale IN ('en', 'ko')", name="default_locale_valid"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
+        CheckConstraint("comment_levels BETWEEN 1 AND 10", name="comment_levels_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +32,8 @@ class City(Base):
     name_ko: Mapped[str] = mapped_column(String(120))
     default_locale: Mapped[str] = mapped_column(String(5), default="ko")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    # How many levels a comment thread nests (a top-level comment is level 1).
+    comment_levels: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     districts: Mapped[list["District"]] = relationship(

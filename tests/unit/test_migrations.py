@@ -53,3 +53,33 @@ def test_downgrade_to_base_and_back(app, db):
 
     load_sdg_reference()
     _db.session.commit()
+
+
+def test_upgrading_keeps_existing_rows(app, db):
+    """Each migration after the first runs on a database that holds data. On SQLite, altering a table copies
+    and drops it: the rows of every child table must survive that."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+    first = revisions[0]
+    downgrade(revision=first)
+    _db.session.remove()
+    with _db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO cities (id, slug, name_en, name_ko, default_locale, time_zone, created_at) "
+                          "VALUES (900, 'keep', 'Keep', '킵', 'ko', 'Asia/Seoul', '2026-01-01 00:00:00+00')"))
+        conn.execute(text("INSERT INTO districts (id, city_id, code, name_en, name_ko, population_share) "
+                          "VALUES (901, 900, 'mapo', 'Mapo', '마포', 0.5)"))
+        conn.execute(text("INSERT INTO users (id, email, name, password_hash, session_token, terms_version, "
+                          "terms_accepted_at, is_platform_admin, created_at) VALUES (902, 'k@example.org', 'K', 'x', "
+                          "'tok', '1', '2026-01-01 00:00:00+00', false, '2026-01-01 00:00:00+00')"))
+        conn.execute(text("INSERT INTO memberships (id, user_id, city_id, district_id, joined_at) "
+                          "VALUES (903, 902, 900, 901, '2026-01-01 00:00:00+00')"))
+    upgrade()
+    with _db.engine.connect() as conn:
+        for table in ("cities", "districts", "users", "memberships"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
+    with _db.engine.begin() as conn:
+        for table in ("memberships", "districts", "users", "cities"):
+            conn.execute(text(f"DELETE FROM {table}"))
