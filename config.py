@@ -51,6 +51,9 @@ class Config:
 
     TERMS_VERSION = "2026-11"
     PROPOSAL_EDIT_WINDOW = timedelta(hours=24)
+    COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+    COMMENTS_PER_PAGE = 20
+    COMMENT_RATE_LIMIT = "10 per minute"
     PROPOSALS_PER_PAGE = 20
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128

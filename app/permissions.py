@@ -128,3 +128,60 @@ def can_withdraw_proposal(user, proposal: Proposal) -> Decision:
     if proposal.state != ProposalState.PUBLISHED:
         return Decision(False, str(_l("Only a published proposal that has not been answered can be withdrawn.")))
     return ALLOWED
+
+
+def _thread_process(target) -> Process:
+    return target.process
+
+
+def can_comment(user, target, now: datetime | None = None) -> Decision:
+    """Comment on a proposal or a debate: the round must enable commenting, the debate must be open and the
+    proposal not withdrawn, and the person a confirmed member of the city."""
+    now = now or utcnow()
+    from app.models import Debate
+
+    if isinstance(target, Debate) and target.is_closed(now):
+        return Decision(False, str(_l("This debate is closed.")))
+    if isinstance(target, Proposal) and target.state == ProposalState.WITHDRAWN:
+        return Decision(False, str(_l("This proposal was withdrawn; it takes no more comments.")))
+    gate = phase_allows(_thread_process(target), PhaseAction.COMMENT, now)
+    if not gate:
+        return gate
+    return _citizen_of(user, target.process.city)
+
+
+def _comment_target(comment):
+    return comment.proposal if comment.proposal_id is not None else comment.debate
+
+
+def can_reply(user, comment, now: datetime | None = None) -> Decision:
+    if comment.is_deleted or comment.is_hidden:
+        return Decision(False, str(_l("You cannot reply to a deleted or hidden comment.")))
+    return can_comment(user, _comment_target(comment), now)
+
+
+def can_vote_on_comment(user, comment, now: datetime | None = None) -> Decision:
+    if _signed_in(user) and comment.author_id == user.id:
+        return Decision(False, str(_l("You cannot vote on your own comment.")))
+    if comment.is_deleted or comment.is_hidden:
+        return Decision(False, str(_l("You cannot vote on a deleted or hidden comment.")))
+    return can_comment(user, _comment_target(comment), now)
+
+
+def can_edit_comment(user, comment, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    if not _signed_in(user) or comment.author_id != user.id:
+        return Decision(False, str(_l("Only the author can edit this comment.")))
+    if comment.is_deleted or comment.is_hidden:
+        return Decision(False, str(_l("This comment can no longer be edited.")))
+    if now - comment.created_at > current_app.config["COMMENT_EDIT_WINDOW"]:
+        return Decision(False, str(_l("The time for editing this comment has passed.")))
+    return ALLOWED
+
+
+def can_delete_comment(user, comment) -> Decision:
+    if not _signed_in(user) or comment.author_id != user.id:
+        return Decision(False, str(_l("Only the author can delete this comment.")))
+    if comment.is_deleted:
+        return Decision(False, str(_l("This comment is already deleted.")))
+    return ALLOWED

@@ -66,7 +66,9 @@ def process(process_id: int):
     proposal_count = db.session.scalar(
         select(func.count(Proposal.id)).where(Proposal.process_id == process.id)
     )
-    return render_template("cities/process.html", process=process, now=now,
+    from app.deliberation.routes import debates_of
+
+    return render_template("cities/process.html", process=process, now=now, debates=debates_of(process),
                            current_phase=process.phase_at(now), proposal_count=proposal_count,
                            propose=permissions.can_propose(current_user, process, now))
 

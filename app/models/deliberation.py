@@ -65,6 +65,8 @@ class Comment(Base):
         CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name="stance_valid"),
         CheckConstraint("language IN ('en', 'ko')", name="language_valid"),
         CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
+        # A form sent twice (double click, resent after a network error) posts once.
+        UniqueConstraint("author_id", "submission_key"),
         Index("ix_comments_proposal_id_created_at", "proposal_id", "created_at"),
         Index("ix_comments_debate_id_created_at", "debate_id", "created_at"),
     )
@@ -86,6 +88,7 @@ class Comment(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    submission_key: Mapped[str | None] = mapped_column(String(36))
 
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     proposal: Mapped["Proposal | None"] = relationship()  # noqa: F821

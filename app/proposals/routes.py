@@ -124,8 +124,10 @@ def new(process_id: int):
 @bp.route("/proposals/<int:proposal_id>")
 def show(proposal_id: int):
     proposal = _proposal_in_city(proposal_id)
+    from app.deliberation.routes import thread_context
+
     return render_template("proposals/show.html", proposal=proposal, process=proposal.process,
-                           state_labels=state_labels(), now=utcnow(),
+                           state_labels=state_labels(), now=utcnow(), **thread_context(proposal),
                            can_edit=permissions.can_edit_proposal(current_user, proposal),
                            can_withdraw=permissions.can_withdraw_proposal(current_user, proposal))
 

@@ -71,6 +71,7 @@ def upgrade():
     sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('hidden_by_id', sa.Integer(), nullable=True),
     sa.Column('hidden_reason', sa.String(length=500), nullable=True),
+    sa.Column('submission_key', sa.String(length=36), nullable=True),
     sa.CheckConstraint("language IN ('en', 'ko')", name=op.f('ck_comments_language_valid')),
     sa.CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name=op.f('ck_comments_stance_valid')),
     sa.CheckConstraint('(hidden_at IS NULL) = (hidden_reason IS NULL)', name=op.f('ck_comments_hidden_has_reason')),
@@ -84,7 +85,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_comments_proposal_id_proposals'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['root_id'], ['comments.id'], name=op.f('fk_comments_root_id_comments'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments')),
+    sa.UniqueConstraint('author_id', 'submission_key', name=op.f('uq_comments_author_id_submission_key'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comments_author_id'), ['author_id'], unique=False)

@@ -1,0 +1,308 @@
+"""Deliberation use cases (debates, comments, votes on comments) and the queries a thread page needs."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, selectinload
+
+from app.audit import diff, record
+from app.extensions import db
+from app.markdown import render_markdown
+from app.methods.language import detect_language
+from app.models import AuditTarget, Comment, CommentVote, Debate, Process, Proposal, Stance, User, utcnow
+
+SORTS = ("oldest", "newest", "best", "replies")
+
+
+class InvalidParent(Exception):
+    """The comment replied to is not in this thread."""
+
+
+class DuplicateSubmission(Exception):
+    """The same form arrived twice; the first one was kept."""
+
+    def __init__(self, comment: Comment):
+        super().__init__("duplicate submission")
+        self.comment = comment
+
+
+# Debates -------------------------------------------------------------------------------------------------
+
+DEBATE_TEXT_FIELDS = ("title_ko", "title_en", "description_ko", "description_en", "side_for_ko", "side_for_en",
+                      "side_against_ko", "side_against_en")
+
+
+@dataclass(frozen=True)
+class DebateData:
+    title_ko: str
+    title_en: str
+    description_ko: str
+    description_en: str
+    side_for_ko: str
+    side_for_en: str
+    side_against_ko: str
+    side_against_en: str
+    closes_at: datetime | None
+
+
+def _debate_fields(debate: Debate) -> dict:
+    return {**{f: getattr(debate, f) for f in DEBATE_TEXT_FIELDS}, "closes_at": debate.closes_at}
+
+
+def _apply_debate(debate: Debate, data: DebateData) -> None:
+    for name in DEBATE_TEXT_FIELDS:
+        setattr(debate, name, getattr(data, name).strip())
+    debate.description_html_ko = render_markdown(debate.description_ko)
+    debate.description_html_en = render_markdown(debate.description_en)
+    debate.closes_at = data.closes_at
+
+
+def create_debate(actor: User, process: Process, data: DebateData) -> Debate:
+    debate = Debate(process_id=process.id, created_by_id=actor.id)
+    _apply_debate(debate, data)
+    db.session.add(debate)
+    db.session.flush()
+    record(actor, "debate.create", AuditTarget.DEBATE, debate.id, city_id=process.city_id,
+           changes={"process_id": process.id, **diff({}, _debate_fields(debate))})
+    return debate
+
+
+def update_debate(actor: User, debate: Debate, data: DebateData) -> None:
+    before = _debate_fields(debate)
+    _apply_debate(debate, data)
+    db.session.flush()
+    changes = diff(before, _debate_fields(debate))
+    if changes:
+        record(actor, "debate.update", AuditTarget.DEBATE, debate.id, city_id=debate.process.city_id,
+               changes=changes)
+
+
+# Comments ------------------------------------------------------------------------------------------------
+
+def _target_filter(target):
+    if isinstance(target, Proposal):
+        return Comment.proposal_id == target.id
+    return Comment.debate_id == target.id
+
+
+def _set_body(comment: Comment, body: str) -> None:
+    comment.body = unicodedata.normalize("NFC", body.strip())
+    comment.body_html = render_markdown(comment.body)
+    comment.language = detect_language(comment.body)
+
+
+def post_comment(author: User, target, body: str, stance: str | None, parent: Comment | None = None,
+                 levels: int = 4, submission_key: str | None = None) -> Comment:
+    """A new comment, or a reply. Past the city's deepest level a reply joins its parent's level instead."""
+    comment = Comment(author_id=author.id, stance=Stance(stance).value if stance else None,
+                      submission_key=submission_key or None)
+    if isinstance(target, Proposal):
+        comment.proposal_id = target.id
+    else:
+        comment.debate_id = target.id
+    if parent is not None:
+        same_thread = (parent.proposal_id, parent.debate_id) == (comment.proposal_id, comment.debate_id)
+        if not same_thread:
+            raise InvalidParent()
+        while parent.depth >= levels - 1 and parent.parent_id is not None:
+            parent = parent.parent
+        comment.parent_id = parent.id
+        comment.root_id = parent.root_id or parent.id
+        comment.depth = parent.depth + 1
+    _set_body(comment, body)
+    try:
+        with db.session.begin_nested():
+            db.session.add(comment)
+    except IntegrityError as error:
+        if submission_key:
+            first = db.session.scalar(select(Comment).where(Comment.author_id == author.id,
+                                                            Comment.submission_key == submission_key))
+            if first is not None:
+                raise DuplicateSubmission(first) from error
+        raise
+    return comment
+
+
+def edit_comment(comment: Comment, body: str, stance: str | None) -> None:
+    _set_body(comment, body)
+    comment.stance = Stance(stance).value if stance else None
+    comment.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_comment(comment: Comment) -> None:
+    """The author's deletion: the text goes, the row stays so replies keep their place."""
+    comment.deleted_at = utcnow()
+    comment.body = ""
+    comment.body_html = ""
+    comment.stance = None
+    db.session.flush()
+
+
+def vote_on_comment(user: User, comment: Comment, value: int) -> int:
+    """Up (+1), down (-1) or take back (0). Voting the same way twice takes the vote back. The unique
+    constraint settles two simultaneous first votes: the loser updates the winner's row. Returns the vote
+    that stands."""
+    existing = db.session.scalar(
+        select(CommentVote).where(CommentVote.user_id == user.id, CommentVote.comment_id == comment.id)
+    )
+    if existing is None and value != 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CommentVote(user_id=user.id, comment_id=comment.id, value=value))
+            return value
+        except IntegrityError:
+            existing = db.session.scalar(
+                select(CommentVote).where(CommentVote.user_id == user.id, CommentVote.comment_id == comment.id)
+            )
+    if existing is None:
+        return 0
+    if value == 0 or existing.value == value:
+        db.session.delete(existing)
+        db.session.flush()
+        return 0
+    existing.value = value
+    db.session.flush()
+    return value
+
+
+# The thread page -----------------------------------------------------------------------------------------
+
+@dataclass
+class CommentView:
+    comment: Comment
+    score: int = 0
+    up: int = 0
+    down: int = 0
+    replies_total: int = 0
+    my_vote: int = 0
+    replies: list["CommentView"] = field(default_factory=list)
+
+
+@dataclass
+class Thread:
+    top: list[CommentView]
+    page: int
+    per_page: int
+    total_top: int
+    sort: str
+    counts: dict[str, int]
+    strongest_for: list[CommentView]
+    strongest_against: list[CommentView]
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total_top
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total_top // self.per_page))
+
+
+def _votes_subquery():
+    return (
+        select(CommentVote.comment_id.label("comment_id"),
+               func.coalesce(func.sum(CommentVote.value), 0).label("score"),
+               func.count(case((CommentVote.value > 0, 1))).label("up"),
+               func.count(case((CommentVote.value < 0, 1))).label("down"))
+        .group_by(CommentVote.comment_id)
+        .subquery()
+    )
+
+
+def _visible():
+    return and_(Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+
+
+def stance_counts(target) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Comment.stance, func.count()).where(_target_filter(target), _visible(), Comment.stance.is_not(None))
+        .group_by(Comment.stance)
+    ).all()
+    counts = {stance.value: 0 for stance in Stance}
+    counts.update({stance: n for stance, n in rows})
+    return counts
+
+
+def strongest(target, stance: Stance, limit: int = 3) -> list[CommentView]:
+    """The best-voted visible comments of one side; ties go to the more recent."""
+    votes = _votes_subquery()
+    score = func.coalesce(votes.c.score, 0)
+    rows = db.session.execute(
+        select(Comment, score).outerjoin(votes, votes.c.comment_id == Comment.id)
+        .where(_target_filter(target), _visible(), Comment.stance == stance.value)
+        .options(selectinload(Comment.author))
+        .order_by(score.desc(), Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    ).all()
+    return [CommentView(comment=c, score=s) for c, s in rows]
+
+
+def _top_level_query(target, sort: str) -> Select:
+    votes = _votes_subquery()
+    replies = aliased(Comment)
+    reply_counts = (select(replies.root_id.label("root_id"), func.count().label("n"))
+                    .where(replies.root_id.is_not(None)).group_by(replies.root_id).subquery())
+    query = (
+        select(Comment).where(_target_filter(target), Comment.parent_id.is_(None))
+        .outerjoin(votes, votes.c.comment_id == Comment.id)
+        .outerjoin(reply_counts, reply_counts.c.root_id == Comment.id)
+    )
+    if sort == "newest":
+        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    if sort == "best":
+        return query.order_by(func.coalesce(votes.c.score, 0).desc(), Comment.created_at.desc(), Comment.id.desc())
+    if sort == "replies":
+        return query.order_by(func.coalesce(reply_counts.c.n, 0).desc(), Comment.created_at.desc(), Comment.id.desc())
+    return query.order_by(Comment.created_at.asc(), Comment.id.asc())
+
+
+def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1, per_page: int = 20) -> Thread:
+    """A page of top-level comments with their whole reply trees, vote tallies and the viewer's own votes,
+    the stance counts and the strongest arguments of each side: a fixed number of queries, however long
+    the thread."""
+    sort = sort if sort in SORTS else "oldest"
+    total_top = db.session.scalar(
+        select(func.count()).select_from(Comment).where(_target_filter(target), Comment.parent_id.is_(None))
+    ) or 0
+    top = list(db.session.scalars(
+        _top_level_query(target, sort).options(selectinload(Comment.author))
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    top_ids = [c.id for c in top]
+    replies = list(db.session.scalars(
+        select(Comment).where(Comment.root_id.in_(top_ids)).options(selectinload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )) if top_ids else []
+    everyone = top + replies
+    ids = [c.id for c in everyone]
+    tallies = {}
+    mine = {}
+    if ids:
+        votes = _votes_subquery()
+        tallies = {row.comment_id: row for row in db.session.execute(
+            select(votes).where(votes.c.comment_id.in_(ids)))}
+        if viewer is not None and getattr(viewer, "is_authenticated", False):
+            mine = dict(db.session.execute(
+                select(CommentVote.comment_id, CommentVote.value)
+                .where(CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids))).all())
+    views = {}
+    for c in everyone:
+        tally = tallies.get(c.id)
+        views[c.id] = CommentView(comment=c, score=tally.score if tally else 0, up=tally.up if tally else 0,
+                                  down=tally.down if tally else 0, my_vote=mine.get(c.id, 0))
+    for c in replies:
+        views[c.parent_id].replies.append(views[c.id])
+        views[c.root_id].replies_total += 1
+    return Thread(
+        top=[views[c.id] for c in top], page=page, per_page=per_page, total_top=total_top, sort=sort,
+        counts=stance_counts(target),
+        strongest_for=strongest(target, Stance.FOR), strongest_against=strongest(target, Stance.AGAINST),
+    )
