@@ -49,6 +49,9 @@ class Config:
     MAIL_DEFAULT_SENDER = "Madang <no-reply@madang.example>"
     MAIL_OUTBOX: str | None = None  # folder for .eml files; default instance/outbox
 
+    # How many reverse proxies (load balancers) stand in front of the app. Their X-Forwarded-* headers are
+    # believed only when this is set, so rate limits see each visitor's own address.
+    TRUSTED_PROXIES = 0
     TERMS_VERSION = "2026-11"
     PROPOSAL_EDIT_WINDOW = timedelta(hours=24)
     COMMENT_EDIT_WINDOW = timedelta(minutes=15)
@@ -76,6 +79,8 @@ class Config:
         for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX"):
             if env.get(key):
                 values[key] = env[key]
+        if env.get("TRUSTED_PROXIES"):
+            values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if env.get("MAIL_PORT"):
             values["MAIL_PORT"] = int(env["MAIL_PORT"])
         if env.get("MAIL_USE_TLS"):

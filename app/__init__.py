@@ -30,6 +30,11 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.update(config_module.Config.from_env())
     app.config.update(overrides)
     _settle_secret_key(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "madang.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -89,7 +94,8 @@ def _settle_secret_key(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, per connection; WAL lets readers and a writer share it."""
+    """SQLite enforces foreign keys only when asked, per connection; WAL lets readers and a writer share it.
+    The driver's own transaction handling is switched off (see _sqlite_begin)."""
     module = type(dbapi_connection).__module__
     if "sqlite" not in module:
         return
@@ -98,3 +104,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """Python's sqlite3 driver opens no transaction before a SAVEPOINT, so releasing one committed on its own
+    and a later rollback could not undo it. With the driver's handling off, SQLAlchemy's transaction is the
+    database's transaction, savepoints included."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -31,7 +31,8 @@ def seed_demo(password: str):
 
     logins = seed_demo_city(password)
     db.session.commit()
-    click.echo("Demo city ready: Seoul (/c/seoul/). Demo logins (role, e-mail, password):")
+    click.echo("Demo city ready: Seoul (/c/seoul/). Demo logins (role, e-mail, password; accounts that existed "
+               "before this run keep the password they had):")
     for role, email in logins:
         click.echo(f"  {role:<15} {email:<32} {password}")
 

@@ -45,8 +45,11 @@ class Page:
 
 
 def paginate(query: Select, page: int, per_page: int, count_cap: int = COUNT_CAP) -> Page:
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    """A page past the end shows the last page."""
     capped_ids = query.order_by(None).limit(count_cap + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped_ids)) or 0
+    if total <= count_cap:
+        page = min(page, max(1, -(-total // per_page)))
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
     return Page(items=rows[:per_page], page=page, per_page=per_page, total=min(total, count_cap),
                 total_is_capped=total > count_cap, has_next=len(rows) > per_page)

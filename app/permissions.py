@@ -69,6 +69,15 @@ def can_manage_roles(user, city: City) -> bool:
     return has_role(user, city, Role.ADMIN) or is_platform_admin(user)
 
 
+def can_revoke_role(user, grant) -> Decision:
+    city = grant.membership.city
+    if not can_manage_roles(user, city):
+        return Decision(False, str(_l("Only an administrator of this city can manage roles.")))
+    if grant.membership.user_id == user.id and grant.role == Role.ADMIN and not is_platform_admin(user):
+        return Decision(False, str(_l("You cannot remove your own administrator role. Ask another administrator.")))
+    return ALLOWED
+
+
 def can_view_audit_log(user, city: City) -> bool:
     return has_role(user, city, Role.ADMIN, Role.MODERATOR) or is_platform_admin(user)
 
@@ -119,6 +128,8 @@ def can_edit_proposal(user, proposal: Proposal, now: datetime | None = None) -> 
         return Decision(False, str(_l("This proposal can no longer be edited.")))
     if now - proposal.created_at > current_app.config["PROPOSAL_EDIT_WINDOW"]:
         return Decision(False, str(_l("The time for editing this proposal has passed.")))
+    if not phase_allows(proposal.process, PhaseAction.PROPOSE, now):
+        return Decision(False, str(_l("Proposals can be edited only while proposing is open.")))
     return ALLOWED
 
 

@@ -50,12 +50,16 @@ def iso(value: datetime | None) -> str:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (pagination and filters without JavaScript)."""
-    args = request.args.to_dict()
+    view_args = request.view_args or {}
+    url_parts = request.url_rule.arguments if request.url_rule else set()
+    # Only plain query arguments survive: nothing that url_for treats specially (_anchor, _external, …) and
+    # nothing that would clash with, or override, the URL's own parts (such as the city).
+    args = {k: v for k, v in request.args.items() if not k.startswith("_") and k not in url_parts}
     args.update({k: v for k, v in changes.items() if v is not None})
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def safe_html(value: str) -> Markup:

@@ -1,7 +1,9 @@
 """Small helpers every blueprint's routes share: load-or-404 and refuse-with-a-reason."""
 from __future__ import annotations
 
-from flask import abort, g
+from urllib.parse import urlsplit
+
+from flask import abort, g, request
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 from werkzeug.routing import IntegerConverter
@@ -35,6 +37,15 @@ class Refused(Forbidden):
     def __init__(self, reason: str, opens_at=None):
         super().__init__(description=reason)
         self.opens_at = opens_at
+
+
+def safe_next(default: str) -> str:
+    """The `next` argument if it is a path on this site, else `default`: never an open redirect."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.scheme and not parts.netloc:
+        return target
+    return default
 
 
 def require(decision) -> None:

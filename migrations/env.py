@@ -37,8 +37,7 @@ def run_migrations_online():
             # SQLite alters a table by copying it and dropping the original (batch mode). With foreign keys
             # enforced, that drop would cascade into every child table: switch enforcement off for the
             # migration, then check that every reference still holds.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
@@ -49,8 +48,8 @@ def run_migrations_online():
             context.run_migrations()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
             if broken:
                 raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 

@@ -80,7 +80,20 @@ class IsolatedClient(FlaskClient):
     session even while the test itself holds an app context to build rows and check results."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        self._end_test_transaction()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            self._end_test_transaction()
+
+    @staticmethod
+    def _end_test_transaction():
+        """The test's own session ends its transaction around each request, as a request boundary would:
+        the test then reads what the request committed (SQLite keeps a snapshot per transaction)."""
+        from flask import has_app_context
+
+        if has_app_context():
+            _db.session.commit()
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +134,8 @@ def _clean_database(request):
             if conn.dialect.name == "postgresql":
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
+                # Comments point at their parent with RESTRICT; check references once, at commit.
+                conn.execute(text("PRAGMA defer_foreign_keys=ON"))
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
         outbox = Path(application.config["MAIL_OUTBOX"])

@@ -1,6 +1,6 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.formbase import Form
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -26,7 +26,7 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class RegisterForm(NewPasswordMixin, FlaskForm):
+class RegisterForm(NewPasswordMixin, Form):
     name = StringField(_l("Your name"), filters=[strip], validators=[DataRequired(), Length(max=80)],
                        description=_l("Shown with what you write. It can be a nickname."))
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
@@ -46,18 +46,18 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
                                        n=current_app.config["PASSWORD_MIN_LENGTH"])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField(_l("Log in"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, Form):
     password = PasswordField(_l("New password"), validators=[DataRequired()])
     password_again = PasswordField(
         _l("New password again"),
@@ -66,7 +66,7 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Set new password"))
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
     password = PasswordField(_l("New password"), validators=[DataRequired()])
     password_again = PasswordField(
@@ -76,5 +76,5 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ResendConfirmationForm(FlaskForm):
+class ResendConfirmationForm(Form):
     submit = SubmitField(_l("Send the confirmation link again"))

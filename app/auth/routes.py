@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -19,15 +17,9 @@ from app.extensions import db, limiter
 from app.mail import send_mail
 from app.models import User
 from app.security import start_session_clock
+from app.views import safe_next
 
 
-def _safe_next(default: str) -> str:
-    """Only a path on this site: never an open redirect."""
-    target = request.args.get("next") or request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
-        return target
-    return default
 
 
 def _begin_session(user: User) -> None:
@@ -40,9 +32,19 @@ def _begin_session(user: User) -> None:
         session["locale"] = locale
 
 
-def _send_confirmation(user: User) -> None:
+def _send_safely(to: str, subject: str, body: str) -> bool:
+    """Send, and if the mail server fails, log it rather than fail a request whose work is already saved."""
+    try:
+        send_mail(to, subject, body)
+        return True
+    except OSError:
+        current_app.logger.exception("Could not send mail to %s", to)
+        return False
+
+
+def _send_confirmation(user: User) -> bool:
     link = url_for("auth.confirm", token=make_confirmation_token(user), _external=True)
-    send_mail(
+    return _send_safely(
         user.email,
         _("Confirm your e-mail address for Madang"),
         _("Hello %(name)s,\n\nplease confirm your e-mail address by opening this link:\n%(link)s\n\n"
@@ -63,18 +65,27 @@ def register():
             form.email.errors.append(_("An account with this e-mail address already exists. Log in instead."))
         else:
             db.session.commit()
-            _send_confirmation(user)
+            sent = _send_confirmation(user)
             _begin_session(user)
-            flash(_("Welcome to Madang! We sent you a link to confirm your e-mail address."), "success")
-            return redirect(_safe_next(url_for("main.index")))
-    return render_template("auth/register.html", form=form, next=_safe_next(""))
+            if sent:
+                flash(_("Welcome to Madang! We sent you a link to confirm your e-mail address."), "success")
+            else:
+                flash(_("Welcome to Madang! We could not send the confirmation e-mail just now; ask for it again "
+                        "from your account page."), "info")
+            return redirect(safe_next(url_for("main.index")))
+    return render_template("auth/register.html", form=form, next=safe_next(""))
+
+
+def _login_email_key() -> str:
+    return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;100 per hour", methods=["POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"], key_func=_login_email_key)
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(url_for("main.index")))
+        return redirect(safe_next(url_for("main.index")))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -84,8 +95,8 @@ def login():
             db.session.commit()
             _begin_session(user)
             flash(_("You are logged in."), "success")
-            return redirect(_safe_next(url_for("main.index")))
-    return render_template("auth/login.html", form=form, next=_safe_next(""))
+            return redirect(safe_next(url_for("main.index")))
+    return render_template("auth/login.html", form=form, next=safe_next(""))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -118,8 +129,10 @@ def confirm(token: str):
 def resend_confirmation():
     form = ResendConfirmationForm()
     if form.validate_on_submit() and not current_user.is_confirmed:
-        _send_confirmation(current_user)
-        flash(_("We sent you a new confirmation link."), "success")
+        if _send_confirmation(current_user):
+            flash(_("We sent you a new confirmation link."), "success")
+        else:
+            flash(_("We could not send the e-mail just now. Please try again later."), "error")
     return redirect(url_for("auth.account"))
 
 
@@ -131,7 +144,7 @@ def reset_request():
         user = services.find_user_by_email(form.email.data)
         if user is not None:
             link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
-            send_mail(
+            _send_safely(
                 user.email,
                 _("Reset your Madang password"),
                 _("Hello %(name)s,\n\nopen this link to choose a new password:\n%(link)s\n\n"
@@ -152,7 +165,7 @@ def reset_password(token: str):
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        services.set_password(user, form.password.data, "reset")
         services.confirm_email(user)  # the link proves the address
         db.session.commit()
         logout_user()
@@ -176,7 +189,7 @@ def change_password():
             form.current_password.errors.append(_("This is not your current password."))
         else:
             user = current_user._get_current_object()
-            services.set_password(user, form.password.data)
+            services.set_password(user, form.password.data, "change")
             db.session.commit()
             _begin_session(user)  # the new session token; other sessions end
             flash(_("Your password is changed. You were logged out everywhere else."), "success")

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from app.audit import record
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import AuditTarget, User, utcnow
 from app.models.users import new_session_token
 
 
@@ -63,11 +64,12 @@ def confirm_email(user: User) -> None:
         db.session.flush()
 
 
-def set_password(user: User, password: str) -> None:
-    """Set a new password and end every other session of the account."""
+def set_password(user: User, password: str, how: str) -> None:
+    """Set a new password and end every other session of the account; `how` is "change" or "reset"."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     db.session.flush()
+    record(user, f"password.{how}", AuditTarget.USER, user.id, city_id=None)
 
 
 def count_users() -> int:

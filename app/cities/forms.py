@@ -1,14 +1,14 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.formbase import Form
 from wtforms import EmailField, IntegerField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from app.models import Role
 
 
-class JoinCityForm(FlaskForm):
+class JoinCityForm(Form):
     district = SelectField(_l("Your district"), coerce=int, validators=[InputRequired()])
     birth_year = IntegerField(
         _l("Year of birth"),
@@ -35,11 +35,11 @@ def role_choices():
     ]
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     email = EmailField(_l("Member's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     submit = SubmitField(_l("Grant role"))
 
 
-class RevokeRoleForm(FlaskForm):
+class RevokeRoleForm(Form):
     submit = SubmitField(_l("Remove"))

@@ -10,7 +10,8 @@ from app.cities.forms import GrantRoleForm, JoinCityForm, RevokeRoleForm
 from app.extensions import db
 from app.pagination import paginate
 from app.models import AuditEvent, Membership, Process, Proposal, Role, RoleGrant, User, utcnow
-from app.views import get_in_city_or_404, page_number, refuse, require
+from app.models.base import current_language
+from app.views import get_in_city_or_404, page_number, refuse, require, safe_next
 
 
 @bp.route("/")
@@ -53,8 +54,7 @@ def join():
             else:
                 db.session.commit()
                 flash(_("Welcome to %(city)s! You can now take part.", city=city.name(_locale())), "success")
-                return redirect(request.args.get("next") if _local_path(request.args.get("next")) else
-                                url_for("cities.home"))
+                return redirect(safe_next(url_for("cities.home")))
     return render_template("cities/join.html", form=form)
 
 
@@ -112,8 +112,7 @@ def revoke_role(grant_id: int):
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.membership.city_id != city.id:
         abort(404)
-    if grant.membership.user_id == current_user.id and grant.role == Role.ADMIN and not current_user.is_platform_admin:
-        refuse(_("You cannot remove your own administrator role. Ask another administrator."))
+    require(permissions.can_revoke_role(current_user, grant))
     if RevokeRoleForm().validate_on_submit():
         services.revoke_role(current_user, grant)
         db.session.commit()
@@ -125,8 +124,8 @@ def revoke_role(grant_id: int):
 @login_required
 def audit_log():
     city = g.city
-    require(permissions.Decision(permissions.can_view_audit_log(current_user, city),
-                                 _("Only administrators and moderators of this city can read the audit log.")))
+    if not permissions.can_view_audit_log(current_user, city):
+        refuse(_("Only administrators and moderators of this city can read the audit log."))
     page = page_number(request.args.get("page"))
     events = paginate(
         select(AuditEvent).where(AuditEvent.city_id == city.id)
@@ -137,10 +136,4 @@ def audit_log():
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
-
-
-def _local_path(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+    return current_language()

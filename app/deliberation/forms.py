@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.formbase import Form
 from wtforms import DateTimeLocalField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.facilitation.forms import MARKDOWN_HINT, BilingualForm
+from app.facilitation.forms import MARKDOWN_HINT, BilingualForm, clear_local_time
 
 
 def stance_choices(side_for: str = "", side_against: str = ""):
@@ -15,7 +15,7 @@ def stance_choices(side_for: str = "", side_against: str = ""):
     ]
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(min=2, max=5000)],
                          description=MARKDOWN_HINT)
     stance = RadioField(_l("Your stance"), choices=stance_choices, default="", validators=[Optional()])
@@ -24,7 +24,7 @@ class CommentForm(FlaskForm):
     submit = SubmitField(_l("Post comment"))
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(min=2, max=5000)],
                          description=MARKDOWN_HINT)
     stance = RadioField(_l("Your stance"), choices=stance_choices, default="", validators=[Optional()])
@@ -44,10 +44,10 @@ class DebateForm(BilingualForm):
     side_for_en = StringField(_l("Name of the “for” side (English)"), validators=[Optional(), Length(max=80)])
     side_against_ko = StringField(_l("Name of the “against” side (Korean)"), validators=[Optional(), Length(max=80)])
     side_against_en = StringField(_l("Name of the “against” side (English)"), validators=[Optional(), Length(max=80)])
-    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional(), clear_local_time],
                                    description=_l("Optional. After this moment the debate takes no more comments."))
     submit = SubmitField(_l("Save debate"))
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     """Up, down or take back: the value comes from the button pressed."""

@@ -1,7 +1,4 @@
 import uuid
-from datetime import timezone
-from zoneinfo import ZoneInfo
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +9,7 @@ from app.deliberation import bp, services
 from app.deliberation.forms import CommentForm, DebateForm, EditCommentForm, VoteForm, stance_choices
 from app.extensions import db, limiter
 from app.models import Comment, Debate, Process, Proposal, utcnow
+from app.timezones import local_to_utc, utc_to_local
 from app.views import get_in_city_or_404, page_number, refuse, require
 
 
@@ -91,7 +89,8 @@ def _post(target):
             parent = db.session.get(Comment, int(form.parent_id.data))
         except ValueError:
             parent = None
-        if parent is None:
+        if parent is None or (parent.proposal_id, parent.debate_id) != (
+                (target.id, None) if isinstance(target, Proposal) else (None, target.id)):
             abort(404)
         require(permissions.can_reply(current_user, parent))
     else:
@@ -193,9 +192,13 @@ def vote(comment_id: int):
 # Facilitators pose debates -------------------------------------------------------------------------------
 
 def _to_utc(local):
-    if local is None:
-        return None
-    return local.replace(tzinfo=ZoneInfo(g.city.time_zone)).astimezone(timezone.utc)
+    return None if local is None else local_to_utc(local, g.city.time_zone)
+
+
+def _debate_form(**kwargs) -> DebateForm:
+    form = DebateForm(**kwargs)
+    form.time_zone = g.city.time_zone
+    return form
 
 
 def _debate_data(form: DebateForm) -> services.DebateData:
@@ -213,7 +216,7 @@ def _require_facilitator():
 def new_debate(process_id: int):
     _require_facilitator()
     process = get_in_city_or_404(Process, process_id, g.city)
-    form = DebateForm()
+    form = _debate_form()
     if form.validate_on_submit():
         debate = services.create_debate(current_user, process, _debate_data(form))
         db.session.commit()
@@ -227,9 +230,9 @@ def new_debate(process_id: int):
 def edit_debate(debate_id: int):
     _require_facilitator()
     debate = _debate_in_city(debate_id)
-    form = DebateForm(obj=None if request.method == "POST" else debate)
+    form = _debate_form(obj=None if request.method == "POST" else debate)
     if request.method == "GET" and debate.closes_at:
-        form.closes_at.data = debate.closes_at.astimezone(ZoneInfo(g.city.time_zone)).replace(tzinfo=None)
+        form.closes_at.data = utc_to_local(debate.closes_at, g.city.time_zone)
     if form.validate_on_submit():
         services.update_debate(current_user, debate, _debate_data(form))
         db.session.commit()

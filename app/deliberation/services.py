@@ -189,6 +189,7 @@ class Thread:
     page: int
     per_page: int
     total_top: int
+    total_comments: int
     sort: str
     counts: dict[str, int]
     strongest_for: list[CommentView]
@@ -269,9 +270,11 @@ def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1
     the stance counts and the strongest arguments of each side: a fixed number of queries, however long
     the thread."""
     sort = sort if sort in SORTS else "oldest"
-    total_top = db.session.scalar(
-        select(func.count()).select_from(Comment).where(_target_filter(target), Comment.parent_id.is_(None))
-    ) or 0
+    totals = db.session.execute(
+        select(func.count(), func.count(case((Comment.parent_id.is_(None), 1))))
+        .select_from(Comment).where(_target_filter(target))
+    ).one()
+    total_comments, total_top = totals[0] or 0, totals[1] or 0
     top = list(db.session.scalars(
         _top_level_query(target, sort).options(selectinload(Comment.author))
         .limit(per_page).offset((page - 1) * per_page)
@@ -302,7 +305,8 @@ def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1
         views[c.parent_id].replies.append(views[c.id])
         views[c.root_id].replies_total += 1
     return Thread(
-        top=[views[c.id] for c in top], page=page, per_page=per_page, total_top=total_top, sort=sort,
+        top=[views[c.id] for c in top], page=page, per_page=per_page, total_top=total_top,
+        total_comments=total_comments, sort=sort,
         counts=stance_counts(target),
         strongest_for=strongest(target, Stance.FOR), strongest_against=strongest(target, Stance.AGAINST),
     )

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.formbase import Form
 from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import PhaseAction
+from app.timezones import MAX_YEAR, MIN_YEAR, UnclearLocalTime, local_to_utc
 
 
 def action_labels():
@@ -18,12 +19,23 @@ def action_labels():
     }
 
 
+def clear_local_time(form, field):
+    """The date and time must exist exactly once in the city's time zone (set by the view as `time_zone`)."""
+    if field.data is None:
+        return
+    try:
+        local_to_utc(field.data, getattr(form, "time_zone", "UTC"))
+    except UnclearLocalTime as error:
+        raise ValidationError(_l("Choose another time: this one falls outside %(min)s–%(max)s, or the clocks "
+                                 "skip or repeat it in the city's time zone.", min=MIN_YEAR, max=MAX_YEAR)) from error
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
-class BilingualForm(FlaskForm):
+class BilingualForm(Form):
     """Staff write in Korean and English; at least one of each pair named in `required_pairs` is needed."""
 
     required_pairs: tuple[str, ...] = ()
@@ -67,9 +79,11 @@ class PhaseForm(BilingualForm):
     description_en = TextAreaField(_l("What happens in this round (English)"),
                                    validators=[Optional(), Length(max=2000)])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M",
-                                   validators=[InputRequired(message=_l("Enter a start date and time."))])
+                                   validators=[InputRequired(message=_l("Enter a start date and time.")),
+                                               clear_local_time])
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",
-                                 validators=[InputRequired(message=_l("Enter an end date and time."))],
+                                 validators=[InputRequired(message=_l("Enter an end date and time.")),
+                                             clear_local_time],
                                  description=_l("The round ends just before this moment."))
     actions = MultiCheckboxField(_l("What citizens can do in this round"),
                                  choices=lambda: [(a.value, label) for a, label in action_labels().items()],
@@ -81,7 +95,7 @@ class PhaseForm(BilingualForm):
             raise ValidationError(_l("The round must end after it starts."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST-only action that carries nothing but the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))

@@ -1,5 +1,4 @@
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from app.extensions import db
 from app.facilitation import bp, services
 from app.facilitation.forms import ConfirmForm, PhaseForm, ProcessForm
 from app.models import Phase, PhaseAction, Plan, Process
+from app.timezones import local_to_utc, utc_to_local
 from app.views import get_in_city_or_404, refuse
 
 
@@ -22,11 +22,17 @@ def _facilitators_only():
 
 
 def _to_utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(g.city.time_zone)).astimezone(timezone.utc)
+    return local_to_utc(local, g.city.time_zone)  # the form has checked that it converts cleanly
 
 
 def _to_local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(g.city.time_zone)).replace(tzinfo=None)
+    return utc_to_local(moment, g.city.time_zone)
+
+
+def _phase_form(**kwargs) -> PhaseForm:
+    form = PhaseForm(**kwargs)
+    form.time_zone = g.city.time_zone
+    return form
 
 
 def _plan_choices():
@@ -86,13 +92,13 @@ def edit_process(process_id: int):
         flash(_("Process saved."), "success")
         return redirect(url_for("facilitation.edit_process", process_id=process.id))
     return render_template("facilitation/process_form.html", form=form, process=process,
-                           phase_form=PhaseForm(formdata=None, prefix="phase"), confirm=ConfirmForm(), now=services.utcnow())
+                           phase_form=_phase_form(formdata=None, prefix="phase"), confirm=ConfirmForm(), now=services.utcnow())
 
 
 @bp.route("/processes/<int:process_id>/phases", methods=["POST"])
 def add_phase(process_id: int):
     process = get_in_city_or_404(Process, process_id, g.city)
-    form = PhaseForm(prefix="phase")
+    form = _phase_form(prefix="phase")
     if form.validate_on_submit():
         try:
             services.add_phase(current_user, process, _phase_data(form))
@@ -121,9 +127,9 @@ def _phase_in_city(phase_id: int) -> Phase:
 @bp.route("/phases/<int:phase_id>", methods=["GET", "POST"])
 def edit_phase(phase_id: int):
     phase = _phase_in_city(phase_id)
-    form = PhaseForm()
+    form = _phase_form()
     if not form.is_submitted():
-        form = PhaseForm(formdata=None, **{name: getattr(phase, name) for name in services.PHASE_TEXT_FIELDS},
+        form = _phase_form(formdata=None, **{name: getattr(phase, name) for name in services.PHASE_TEXT_FIELDS},
                          starts_at=_to_local(phase.starts_at), ends_at=_to_local(phase.ends_at),
                          actions=sorted(a.value for a in phase.actions))
     elif form.validate_on_submit():
@@ -132,6 +138,9 @@ def edit_phase(phase_id: int):
         except services.PhaseOverlap as error:
             db.session.rollback()
             form.starts_at.errors.append(_overlap_message(error))
+        except services.PhaseIsHistory:
+            form.starts_at.errors.append(_("A finished round cannot change, and a running round keeps its start "
+                                           "and cannot end in the past. Close it instead to end it now."))
         else:
             db.session.commit()
             flash(_("Round saved."), "success")

@@ -2,7 +2,7 @@
 audited. Overlapping rounds are refused here with a clear message, and by the schema if two requests race."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,10 @@ class PhaseNotActive(Exception):
 
 class PhaseAlreadyStarted(Exception):
     pass
+
+
+class PhaseIsHistory(Exception):
+    """A finished round cannot change, and a running round keeps its start."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,17 @@ def add_phase(actor: User, process: Process, data: PhaseData) -> Phase:
     return phase
 
 
-def update_phase(actor: User, phase: Phase, data: PhaseData) -> None:
+def update_phase(actor: User, phase: Phase, data: PhaseData, now: datetime | None = None) -> None:
+    """Edit a round that has not finished. A running round may be renamed, extended or shortened (its end
+    not before now) but keeps its start; a finished one is history."""
+    now = now or utcnow()
+    if phase.ends_at <= now:
+        raise PhaseIsHistory()
+    if phase.starts_at <= now:
+        # Forms speak in minutes: the same minute means the start was left as it was.
+        if _to_minute(data.starts_at) != _to_minute(phase.starts_at) or data.ends_at <= now:
+            raise PhaseIsHistory()
+        data = replace(data, starts_at=phase.starts_at)
     other = _overlapping(phase.process, data.starts_at, data.ends_at, phase)
     if other is not None:
         raise PhaseOverlap(other)
@@ -144,6 +158,10 @@ def update_phase(actor: User, phase: Phase, data: PhaseData) -> None:
     changes = diff(before, _phase_fields(phase))
     if changes:
         record(actor, "phase.update", AuditTarget.PHASE, phase.id, city_id=phase.process.city_id, changes=changes)
+
+
+def _to_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def close_phase(actor: User, phase: Phase, now: datetime | None = None) -> None:

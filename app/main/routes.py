@@ -2,10 +2,10 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from app.auth.routes import _safe_next
 from app.extensions import csrf, db
 from app.main import bp
 from app.models import City
+from app.views import safe_next
 
 
 @bp.route("/")
@@ -26,7 +26,7 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    return redirect(_safe_next(url_for("main.index")))
+    return redirect(safe_next(url_for("main.index")))
 
 
 @bp.route("/terms")

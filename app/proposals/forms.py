@@ -1,12 +1,20 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.formbase import Form
 from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 
-class ProposalForm(FlaskForm):
+MAX_COST = Decimal("999999999999")  # what Numeric(14, 2) holds in whole won
+
+
+def finite_number(form, field):
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount in numbers."))
+
+
+class ProposalForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=150)],
                         description=_l("Say in one line what you propose."))
     body = TextAreaField(_l("Your proposal"), validators=[DataRequired(), Length(min=20, max=20000)],
@@ -16,13 +24,13 @@ class ProposalForm(FlaskForm):
     sdg_targets = SelectMultipleField(_l("SDG targets"), validators=[Optional()])
     plan_items = SelectMultipleField(_l("Plan items"), coerce=int, validators=[Optional()])
     cost = DecimalField(_l("Estimated cost (won)"), places=0, validators=[
-        Optional(), NumberRange(min=Decimal(0), max=Decimal("1000000000000"),
-                                message=_l("Enter an amount between 0 and 1,000,000,000,000."))],
+        Optional(), finite_number, NumberRange(min=Decimal(0), max=MAX_COST,
+                                               message=_l("Enter an amount between 0 and 999,999,999,999."))],
         description=_l("Optional. A rough figure is fine."))
     submit = SubmitField(_l("Publish proposal"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField(_l("Why do you withdraw it?"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Withdraw proposal"))
 
@@ -30,7 +38,7 @@ class WithdrawForm(FlaskForm):
 SORTS = ("newest", "oldest")
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The list's filters, read from the query string (GET, no CSRF)."""
 
     class Meta:

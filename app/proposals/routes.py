@@ -1,5 +1,4 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import permissions
 from app.extensions import db
 from app.models import PlanItem, Process, Proposal, ProposalState, SdgGoal, SdgTarget, utcnow
+from app.models.base import current_language
 from app.pagination import paginate
 from app.proposals import bp, services
 from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm
@@ -15,7 +15,7 @@ from app.views import get_in_city_or_404, page_number, require
 
 
 def _locale() -> str:
-    return str(get_locale())
+    return current_language()
 
 
 def state_labels() -> dict[str, str]:

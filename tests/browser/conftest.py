@@ -146,16 +146,17 @@ class Site:
             f"login as {address} failed: {self.page.locator('main').inner_text()[:300]}"
         )
 
-    def axe_violations(self, axe_source: str) -> list[dict]:
+    def axe_violations(self, axe_source: str, kind: str = "violations") -> list[dict]:
+        """axe's violations, or with ``kind="incomplete"`` what it could not decide ("needs review")."""
         # evaluate is not subject to the page's CSP (script-src 'self'), unlike an injected <script>.
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(axe_source)
         return self.page.evaluate(
-            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
-            " resultTypes: ['violations']})).violations"
+            "async ([tags, kind]) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: [kind]}))[kind]"
             ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
             " nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary}))}))",
-            AXE_TAGS,
+            [AXE_TAGS, kind],
         )
 
     def assert_accessible(self, axe_source: str) -> None:

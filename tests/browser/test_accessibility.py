@@ -1,11 +1,13 @@
-"""Every foundation page, in English and in Korean, passes axe-core (WCAG 2.1 A/AA and best practices), has
-exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the chosen language.
+"""Every foundation and deliberation page, in English and in Korean, passes axe-core (WCAG 2.1 A/AA and best
+practices), has exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the chosen
+language. Forms sent empty must answer with their error summary as an alert whose links reach the fields.
 
 One test per (language, persona): the persona logs in once through the form and visits its pages, and the
 test reports the problems of every page together. To check a new page, add a PageCase to PAGES."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 import pytest
@@ -28,6 +30,62 @@ class World:
     outsider: object
     facilitator: object
     admin: object
+    thread: "Thread"
+
+
+@dataclass
+class Thread:
+    """The deliberation rows the pages below show."""
+    proposal: object  # a proposal with a thread: stances, replies to depth 3, a deleted comment, votes
+    debate: object  # a debate with named sides and its own thread
+    replied_to: object  # a comment of the facilitator's that the citizen can reply to
+    editable: object  # the citizen's own comment, still in its edit window
+
+
+def build_threads(make, db, process, citizen, facilitator, admin) -> Thread:
+    """Comments in both languages (with Markdown), every stance, three levels of replies, a deleted comment
+    that keeps its reply, and up and down votes; plus a debate with named sides and a small thread."""
+    from app.deliberation import services
+    from app.models import utcnow
+
+    proposal = make.proposal(process, admin, title="망원시장 앞 보행자 우선 도로",
+                             body="주말 오후에는 망원시장 앞 도로를 보행자 우선 도로로 운영해 주세요.")
+
+    def post(author, target, body, stance=None, parent=None):
+        return services.post_comment(author, target, body, stance, parent=parent,
+                                     levels=target.process.city.comment_levels)
+
+    pro = post(facilitator, proposal, "보행자가 많아서 꼭 필요합니다. **시장 상인**들도 대부분 찬성합니다.", "for")
+    con = post(admin, proposal, "Delivery trucks need this street every morning; close it only after 11:00.", "against")
+    depth1 = post(citizen, proposal, "주말에만 시행하면 어떨까요? [안내 지도](https://example.org/map)도 있으면 좋겠어요.",
+                  "against", parent=pro)
+    depth2 = post(admin, proposal, "A weekend trial first would give us data on footfall.", "neutral", parent=depth1)
+    post(facilitator, proposal, "좋은 생각입니다. 석 달 시범 운영을 제안하겠습니다.", parent=depth2)
+    gone = post(citizen, proposal, "잘못 올린 댓글입니다.", "for")
+    post(facilitator, proposal, "The comment above was removed, but this reply stays in place.", "neutral", parent=gone)
+    editable = post(citizen, proposal, "- 횡단보도를 하나 더\n- 자전거 주차대도 함께")
+    db.session.flush()
+    services.delete_comment(gone)
+    for voter, comment, value in ((citizen, pro, 1), (admin, pro, 1), (citizen, con, -1), (facilitator, con, 1),
+                                  (facilitator, depth1, 1), (admin, editable, -1)):
+        services.vote_on_comment(voter, comment, value)
+
+    debate = services.create_debate(facilitator, process, services.DebateData(
+        title_ko="망원한강공원 주차장을 공원으로 바꿀까요?",
+        title_en="Should the Mangwon Hangang Park car park become parkland?",
+        description_ko="주차면 **120곳**을 없애고 나무를 심는 안입니다.",
+        description_en="The plan removes **120** parking spaces and plants trees.",
+        side_for_ko="공원으로 바꾸기", side_for_en="Make it a park",
+        side_against_ko="주차장 유지", side_against_en="Keep the car park",
+        closes_at=utcnow() + timedelta(days=7),
+    ))
+    db.session.flush()
+    park = post(citizen, debate, "아이들이 뛰어놀 곳이 더 필요합니다.", "for")
+    post(admin, debate, "Families from other districts arrive by car; keep at least half of the spaces.", "against")
+    post(facilitator, debate, "Both sides could meet halfway.", "neutral", parent=park)
+    services.vote_on_comment(admin, park, 1)
+    db.session.commit()
+    return Thread(proposal=proposal, debate=debate, replied_to=pro, editable=editable)
 
 
 @pytest.fixture
@@ -61,8 +119,9 @@ def world(make, db) -> World:
         membership = db.session.query(Membership).filter_by(user_id=person.id, city_id=city.id).one()
         city_services.grant_role(admin, membership, role)
     db.session.commit()
+    thread = build_threads(make, db, process, citizen, facilitator, admin)
     return World(city=city, process=process, closed_process=closed, phase=process.phases[1], proposal=proposal,
-                 citizen=citizen, outsider=outsider, facilitator=facilitator, admin=admin)
+                 citizen=citizen, outsider=outsider, facilitator=facilitator, admin=admin, thread=thread)
 
 
 @dataclass(frozen=True)
@@ -73,6 +132,8 @@ class PageCase:
     status: int = 200
     screenshot: bool = False
     send_empty: bool = False  # submit the main form empty, to check the page with its error messages
+    form: str = "main form.form"  # the form send_empty submits (its first submit button)
+    sent_status: int | None = None  # the status the empty form must answer with, when it matters
 
 
 PAGES = [
@@ -103,6 +164,22 @@ PAGES = [
     PageCase("phase-edit", lambda w: f"/c/seoul/manage/phases/{w.phase.id}", who="facilitator"),
     PageCase("roles", lambda w: "/c/seoul/roles", who="admin"),
     PageCase("audit-log", lambda w: "/c/seoul/audit", who="admin"),
+    # Deliberation: a proposal's thread (read by a visitor, and by a member who can vote, reply, edit and
+    # delete), a debate with named sides (to a member, to a non-member, to its facilitator), the reply and
+    # edit pages, the debate forms, and the thread's form sent empty (422 with its error summary).
+    PageCase("thread-anonymous", lambda w: f"/c/seoul/proposals/{w.thread.proposal.id}"),
+    PageCase("thread", lambda w: f"/c/seoul/proposals/{w.thread.proposal.id}", who="citizen", screenshot=True),
+    PageCase("thread-errors", lambda w: f"/c/seoul/proposals/{w.thread.proposal.id}", who="citizen",
+             send_empty=True, form="main form[action$='/comments']", sent_status=422),
+    PageCase("comment-reply", lambda w: f"/c/seoul/comments/{w.thread.replied_to.id}/reply", who="citizen"),
+    PageCase("comment-edit", lambda w: f"/c/seoul/comments/{w.thread.editable.id}/edit", who="citizen"),
+    PageCase("debate", lambda w: f"/c/seoul/debates/{w.thread.debate.id}", who="citizen"),
+    PageCase("debate-outsider", lambda w: f"/c/seoul/debates/{w.thread.debate.id}", who="outsider"),
+    PageCase("debate-facilitator", lambda w: f"/c/seoul/debates/{w.thread.debate.id}", who="facilitator"),
+    PageCase("debate-new", lambda w: f"/c/seoul/processes/{w.process.id}/debates/new", who="facilitator"),
+    PageCase("debate-new-errors", lambda w: f"/c/seoul/processes/{w.process.id}/debates/new", who="facilitator",
+             send_empty=True),
+    PageCase("debate-edit", lambda w: f"/c/seoul/debates/{w.thread.debate.id}/edit", who="facilitator"),
 ]
 
 
@@ -116,12 +193,19 @@ def check_page(site, world: World, axe_source: str, locale: str, case: PageCase)
     response = page.goto(site.url(path))
     if response is None or response.status != case.status:
         return [f"{case.name} {path}: status {response.status if response else None}, expected {case.status}"]
-    if case.send_empty:
-        site.submit()
-        if page.locator("main .error-summary").count() != 1:
-            return [f"{case.name} {path}: sending the form empty showed no error summary"]
-    shown = site.path
     problems = []
+    if case.send_empty:
+        with page.expect_navigation() as sent:
+            page.locator(case.form).locator("[type='submit']").first.click()
+        status = sent.value.status if sent.value else None
+        if case.sent_status is not None and status != case.sent_status:
+            problems.append(f"sending the form empty answered {status}, expected {case.sent_status}")
+        summary_problems = error_summary_problems(page)
+        if summary_problems is None:
+            problems.append("sending the form empty showed no error summary")
+            return [f"{case.name} {site.path}: {problem}" for problem in problems]
+        problems.extend(summary_problems)
+    shown = site.path
     if site.lang() != locale:
         problems.append(f"<html lang={site.lang()!r}>, expected {locale!r}")
     headings = page.locator("h1").count()
@@ -144,6 +228,32 @@ def check_page(site, world: World, axe_source: str, locale: str, case: PageCase)
     return [f"{case.name} {shown}: {problem}" for problem in problems]
 
 
+def error_summary_problems(page) -> list[str] | None:
+    """None without an error summary; else what keeps it from being announced, or its links from leading to
+    the fields: it must be an alert (read out when the page loads), start with a heading, and each link's
+    target must be a field marked invalid and described by its error message."""
+    summary = page.locator("main .error-summary")
+    if summary.count() != 1:
+        return None
+    problems = []
+    if summary.get_attribute("role") != "alert" or page.get_by_role("alert").count() != 1:
+        problems.append("the error summary is not exposed as the page's one alert")
+    if summary.locator("h2").count() != 1:
+        problems.append("the error summary has no heading")
+    links = summary.locator("a[href^='#']")
+    for i in range(links.count()):
+        target = links.nth(i).get_attribute("href")[1:]
+        field = page.locator(f"[id='{target}']")
+        if field.count() != 1:
+            problems.append(f"the error summary links to #{target}, which is not on the page")
+            continue
+        if field.get_attribute("aria-invalid") != "true":
+            problems.append(f"#{target} is named in the error summary but not marked aria-invalid")
+        if f"{target}-error" not in (field.get_attribute("aria-describedby") or "").split():
+            problems.append(f"#{target} is not described by its error message #{target}-error")
+    return problems
+
+
 @pytest.mark.parametrize("who", PERSONAS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_pages_are_accessible(site, world, axe_source, locale, who):
@@ -159,3 +269,12 @@ def test_pages_are_accessible(site, world, axe_source, locale, who):
     for case in cases:
         problems.extend(check_page(site, world, axe_source, locale, case))
     assert not problems, f"{len(problems)} problem(s) in {locale}:\n" + "\n".join(problems)
+
+
+def test_vote_tallies_are_named_for_screen_readers(site, world, axe_source):
+    """The tally's symbols are hidden from screen readers, which read the words instead."""
+    site.open(f"/c/seoul/debates/{world.thread.debate.id}")
+    assert site.page.locator("main .score").count() >= 3
+    assert site.page.locator("main .score .visually-hidden").first.inner_text().strip() != ""
+    unnamed = [v for v in site.axe_violations(axe_source, kind="incomplete") if v["id"] == "aria-prohibited-attr"]
+    assert not unnamed, site.describe_violations(unnamed)

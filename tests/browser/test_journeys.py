@@ -156,3 +156,89 @@ def test_citizen_sees_why_and_when_proposals_open(site, make):
 def _mentions_date(text: str, day, locale: str) -> bool:
     """Whether the text gives the day in any of the locale's usual formats (the page may choose any)."""
     return any(format_date(day, format=f, locale=locale) in text for f in ("short", "medium", "long", "full"))
+
+
+COMMENT_KO = "차도가 좁아져서 배달 오토바이가 인도로 올라올까 걱정됩니다. 월드컵로보다 성미산로가 낫지 않을까요?"
+REPLY_KO = "성미산로는 경사가 심해서 아이들이 타기 어렵습니다. 배달 오토바이는 단속으로 막을 수 있어요."
+
+
+def test_two_citizens_deliberate_on_a_proposal(open_site, make, green_transport):
+    """Korean, without JavaScript, one browser context each: Min-ji argues against a proposal; Seo-jun replies
+    through the Reply link and finds her comment helpful; she then sees his reply under hers and the vote."""
+    city, process = green_transport["city"], green_transport["process"]
+    author = make.member(city, name="이도윤")
+    proposal = make.proposal(process, author, title=TITLE_KO, body=BODY_KO)
+    minji = make.member(city, name="김민지")
+    seojun = make.member(city, name="박서준")
+    proposal_path = f"/c/seoul/proposals/{proposal.id}"
+
+    # Min-ji opens the proposal from the list and argues against it.
+    her = open_site(javascript=False)
+    her.log_in(minji)
+    her.choose_language("ko")
+    her.open(f"/c/seoul/processes/{process.id}/proposals")
+    her.page.locator(f"main .proposal-list a[href='{proposal_path}']").click()
+    assert her.path == proposal_path
+    form = her.page.locator(f"main form[action='{proposal_path}/comments']")
+    form.locator("textarea[name='body']").fill(COMMENT_KO)
+    against = form.locator("input[name='stance'][value='against']")
+    assert form.locator(f"label[for='{against.get_attribute('id')}']").inner_text().strip() == "반대"
+    against.check()
+    form.locator("[type='submit']").click()
+    her.page.wait_for_load_state()
+    her.assert_lang("ko")
+    match = re.fullmatch(re.escape(proposal_path) + r"#comment-(\d+)", her.path)
+    assert match, f"after commenting: {her.path}\n{her.page.locator('main').inner_text()[:500]}"
+    comment_id = match.group(1)
+    mine = her.page.locator(f"article#comment-{comment_id}")
+    assert COMMENT_KO in mine.locator(".prose").inner_text()
+    assert mine.locator(".stance-badge.stance-against").inner_text().strip() == "반대"
+    assert mine.locator(f"form[action$='/comments/{comment_id}/vote']").count() == 0, "no votes on her own"
+    # …and among the strongest arguments against, not for.
+    con = her.page.locator("main section.con")
+    assert con.locator(f"a[href='#comment-{comment_id}']").inner_text() == "김민지"
+    assert COMMENT_KO in con.inner_text()
+    assert her.page.locator(f"main section.pro a[href='#comment-{comment_id}']").count() == 0
+
+    # Seo-jun, in his own browser, replies through the Reply link…
+    his = open_site(javascript=False)
+    his.log_in(seojun)
+    his.choose_language("ko")
+    his.open(proposal_path)
+    his.page.locator(f"article#comment-{comment_id} a[href='/c/seoul/comments/{comment_id}/reply']").click()
+    assert his.path == f"/c/seoul/comments/{comment_id}/reply"
+    his.assert_lang("ko")
+    assert COMMENT_KO in his.page.locator("main blockquote").inner_text(), "the reply page quotes her comment"
+    his.page.locator("main textarea[name='body']").fill(REPLY_KO)
+    his.submit()
+    match = re.fullmatch(re.escape(proposal_path) + r"#comment-(\d+)", his.path)
+    assert match, f"after replying: {his.path}\n{his.page.locator('main').inner_text()[:500]}"
+    reply_id = match.group(1)
+    # …and finds her comment helpful.
+    helpful = his.page.locator(f"article#comment-{comment_id} form[action$='/comments/{comment_id}/vote']"
+                               " button[name='value'][value='up']")
+    assert helpful.get_attribute("aria-pressed") == "false"
+    helpful.click()
+    his.page.wait_for_load_state()
+    assert his.path == f"{proposal_path}#comment-{comment_id}"
+    pressed = his.page.locator(f"article#comment-{comment_id} form[action$='/vote'] button[aria-pressed='true']")
+    assert pressed.get_attribute("value") == "clear", "pressing it again takes the vote back"
+
+    # Min-ji comes back: his reply sits under her comment, and her comment has his vote.
+    her.open(proposal_path)
+    thread = her.page.locator(f"main li:has(> article#comment-{comment_id})")
+    nested = thread.locator(f"details.replies[open] ol.comment-list article#comment-{reply_id}")
+    assert nested.count() == 1, her.page.locator("main section.deliberation").inner_html()[:1500]
+    assert "박서준" in nested.locator(".meta").inner_text()
+    assert REPLY_KO in nested.locator(".prose").inner_text()
+    assert her.page.locator(f"main ol.top-level > li > article#comment-{reply_id}").count() == 0
+    assert _numbers(thread.locator("details.replies > summary").inner_text()) == ["1"], "1 reply"
+    score = her.page.locator(f"article#comment-{comment_id} .score")
+    assert score.locator("[aria-hidden=true]").inner_text().split() == ["▲", "1", "▼", "0"]
+    assert _numbers(score.locator(".visually-hidden").inner_text()) == ["1", "0"], "1 up, 0 down"
+    points = her.page.locator(f"main section.con li:has(a[href='#comment-{comment_id}']) .meta").inner_text()
+    assert _numbers(points) == ["1"], f"1 point among the arguments against: {points}"
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+", text)

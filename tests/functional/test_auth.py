@@ -215,3 +215,18 @@ def test_language_choice_is_remembered(client, make, db):
     fresh = client.application.test_client()
     assert '<html lang="ko">' in fresh.get("/auth/login", headers={"Accept-Language": "ko-KR,ko;q=0.9"}).get_data(
         as_text=True)
+
+
+def test_a_mail_server_failure_does_not_lose_the_registration(app, db):
+    """The account is saved before the mail goes out; if the mail server is down, the person is told and can
+    ask again, and nothing fails."""
+    from app import create_app
+
+    broken = create_app({"TESTING": True, "SECRET_KEY": "x", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 9,
+                         "MAIL_USE_TLS": False, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = broken.test_client()
+    response = register(client, email="offline@example.org")
+    assert response.status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "offline@example.org")) is not None
+    assert "could not send" in client.get("/auth/account").get_data(as_text=True)
+    assert client.post("/auth/reset", data={"email": "offline@example.org"}).status_code == 302

@@ -41,9 +41,10 @@ def _limited_app(app, **extra):
     })
 
 
-def _hammer_login(application, times: int) -> list[int]:
+def _hammer_login(application, times: int, email: str | None = None) -> list[int]:
     client = application.test_client()
-    return [client.post("/auth/login", data={"email": "nobody@example.org", "password": PASSWORD}).status_code
+    return [client.post("/auth/login", data={"email": email or f"nobody{uuid.uuid4().hex[:8]}@example.org",
+                                             "password": PASSWORD}).status_code
             for _ in range(times)]
 
 
@@ -53,6 +54,30 @@ def test_login_is_rate_limited_with_a_clear_message(app):
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
     page = limited.test_client().post("/auth/login", data={"email": "x@example.org", "password": "y"})
     assert page.status_code == 429 and "Too many attempts" in page.get_data(as_text=True)
+
+
+def test_login_attempts_on_one_account_are_limited_whatever_the_address(app):
+    """Behind a proxy, or from many machines: one account gets five tries a minute."""
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES=1)
+    statuses = []
+    for n in range(6):
+        client = limited.test_client()
+        response = client.post("/auth/login", data={"email": "Target@example.org", "password": "guess"},
+                               headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        statuses.append(response.status_code)
+    assert statuses == [200] * 5 + [429]
+
+
+def test_each_visitor_behind_a_trusted_proxy_has_their_own_limit(app):
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="memory://", TRUSTED_PROXIES=1)
+    client = limited.test_client()
+
+    def attempt(address):
+        return client.post("/auth/login", data={"email": f"{uuid.uuid4().hex[:8]}@example.org", "password": "x"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("198.51.100.1") for _ in range(11)][-1] == 429
+    assert attempt("198.51.100.2") == 200  # someone else behind the same proxy is not locked out
 
 
 def _redis_available() -> bool:

@@ -2,6 +2,8 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sqlalchemy import select
 
 from app.models import AuditEvent, Phase, Process, Role
@@ -163,3 +165,33 @@ def test_plan_of_another_city_cannot_be_attached(client, make, db):
     response = client.post("/c/seoul/manage/processes/new", data={"title_en": "Sneaky", "plan": foreign_plan.id})
     assert response.status_code == 200  # not a choice on the form: an error on the field
     assert db.session.scalar(select(Process)) is None
+
+
+def test_finished_rounds_are_history_and_running_rounds_keep_their_start(client, make, db):
+    city = make.city()
+    process = make.process(city, phases=((-9, -5, ("propose",)), (-1, 3, ("comment",))))
+    finished, running = process.phases
+    login(client, make.member(city, Role.FACILITATOR))
+    form = {"name_en": "Rewritten", "starts_at": _local(finished.starts_at), "ends_at": _local(finished.ends_at),
+            "actions": ["propose"]}
+    response = client.post(f"/c/seoul/manage/phases/{finished.id}", data=form)
+    assert response.status_code == 200 and "finished round cannot change" in response.get_data(as_text=True)
+    moved = {"name_en": "Moved", "starts_at": _local(running.starts_at - timedelta(days=1)),
+             "ends_at": _local(running.ends_at), "actions": ["comment"]}
+    assert "keeps its start" in client.post(f"/c/seoul/manage/phases/{running.id}", data=moved).get_data(as_text=True)
+    extended = {"name_en": "Longer", "starts_at": _local(running.starts_at), "ends_at": _local(running.ends_at + timedelta(days=2)),
+                "actions": ["comment"]}
+    assert client.post(f"/c/seoul/manage/phases/{running.id}", data=extended).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Phase, finished.id).name_en == "Round -9"
+    assert db.session.get(Phase, running.id).name_en == "Longer"
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00", "9999-12-31T23:00", "1999-12-31T10:00"])
+def test_dates_outside_the_supported_range_are_refused_on_the_form(client, make, db, start):
+    city = make.city()
+    process = make.process(city, phases=())
+    login(client, make.member(city, Role.FACILITATOR))
+    response = client.post(f"/c/seoul/manage/processes/{process.id}/phases",
+                           data={"phase-name_en": "Odd", "phase-starts_at": start, "phase-ends_at": "2030-01-01T00:00"})
+    assert response.status_code == 422 and "Choose another time" in response.get_data(as_text=True)

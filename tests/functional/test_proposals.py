@@ -283,3 +283,56 @@ def test_detail_page_queries_do_not_grow_with_links(app, make, db, seoul, count_
             assert client.get(f"/c/seoul/proposals/{proposal.id}").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("cost,message", [("1000000000000", "999,999,999,999"), ("999999999999.999", "999,999,999,999"),
+                                          ("sNaN", "in numbers"), ("Infinity", "in numbers")])
+def test_costs_beyond_the_column_are_refused_on_the_form(client, make, db, seoul, cost, message):
+    city, plan, process = seoul
+    login(client, make.member(city))
+    response = client.post(f"/c/seoul/processes/{process.id}/proposals/new", data=_form(cost=cost))
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+
+
+def test_length_is_measured_after_unicode_normalisation(client, make, db, seoul):
+    """U+0958 becomes two code points under NFC: 150 of them are 300 characters, too long for the title."""
+    city, plan, process = seoul
+    login(client, make.member(city))
+    response = client.post(f"/c/seoul/processes/{process.id}/proposals/new", data=_form(title="\u0958" * 150))
+    assert response.status_code == 200 and "150" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+
+
+def test_page_links_ignore_odd_query_arguments(client, make, seoul):
+    city, plan, process = seoul
+    author = make.member(city)
+    for n in range(25):
+        make.proposal(process, author, title=f"Proposal number {n:02d}")
+    base = f"/c/seoul/processes/{process.id}/proposals"
+    for extra in ({"process_id": 9}, {"_method": "POST"}, {"city_slug": "busan"}, {"_anchor": "x", "_external": "1"}):
+        response = client.get(base, query_string={"page": 1, **extra})
+        assert response.status_code == 200, extra
+        page = response.get_data(as_text=True)
+        assert "/c/busan/" not in page and "http://localhost" not in page and "#x" not in page
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, make, seoul):
+    city, plan, process = seoul
+    author = make.member(city)
+    for n in range(25):
+        make.proposal(process, author, title=f"Proposal number {n:02d}")
+    page = client.get(f"/c/seoul/processes/{process.id}/proposals", query_string={"page": 50}).get_data(as_text=True)
+    assert "Page 2 of 2" in page and "Proposal number 00" in page
+
+
+def test_proposals_cannot_be_edited_once_proposing_closes(client, make, db):
+    city = make.city()
+    process = make.process(city, phases=((-1, 1, ("propose",)), (1, 5, ("support",))))
+    author = make.member(city)
+    proposal = make.proposal(process, author)
+    process.phases[0].ends_at = utcnow() - timedelta(minutes=1)
+    process.phases[1].starts_at = process.phases[0].ends_at
+    db.session.commit()
+    login(client, author)
+    response = client.get(f"/c/seoul/proposals/{proposal.id}/edit")
+    assert response.status_code == 403 and "only while proposing is open" in response.get_data(as_text=True)

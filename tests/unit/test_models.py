@@ -155,3 +155,14 @@ def test_a_process_with_proposals_cannot_be_deleted(db, make):
     process = make.process(city)
     make.proposal(process, make.member(city))
     _fails(db, f"DELETE FROM processes WHERE id = {process.id}")
+
+
+def test_a_rollback_undoes_work_done_in_a_savepoint(db, make):
+    """Services use savepoints to turn a unique violation into a message; the request's rollback must still
+    undo everything (on SQLite the driver once committed at the savepoint's release)."""
+    city = make.city()
+    user = make.user()
+    with db.session.begin_nested():
+        db.session.add(Membership(user_id=user.id, city_id=city.id))
+    db.session.rollback()
+    assert db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is None
