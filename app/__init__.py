@@ -62,6 +62,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.deliberation import bp as deliberation_bp
     from app.facilitation import bp as facilitation_bp
     from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
     from app.proposals import bp as proposals_bp
 
     app.register_blueprint(main_bp)
@@ -70,6 +71,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(facilitation_bp, url_prefix="/c/<city_slug>/manage")
     app.register_blueprint(proposals_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(deliberation_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
 
     from app import cli, errors
 

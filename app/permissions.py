@@ -82,8 +82,40 @@ def can_view_audit_log(user, city: City) -> bool:
     return has_role(user, city, Role.ADMIN, Role.MODERATOR) or is_platform_admin(user)
 
 
+def can_moderate(user, city: City) -> bool:
+    return has_role(user, city, Role.MODERATOR, Role.ADMIN)
+
+
+def can_see_hidden(user, city: City) -> bool:
+    """Moderators and admins see hidden content, marked as hidden."""
+    return can_moderate(user, city)
+
+
+def can_flag(user, target) -> Decision:
+    if not _signed_in(user):
+        return Decision(False, str(_l("Log in to flag content.")))
+    if not user.is_confirmed:
+        return Decision(False, str(_l("Confirm your e-mail address to flag content.")))
+    return ALLOWED
+
+
+def can_request_review(user, target) -> Decision:
+    from app.moderation.services import author_id_of
+
+    if not _signed_in(user) or author_id_of(target) != user.id:
+        return Decision(False, str(_l("Only the author can ask for a review.")))
+    if target.hidden_at is None:
+        return Decision(False, str(_l("This is not hidden.")))
+    return ALLOWED
+
+
+def can_suspend_accounts(user) -> bool:
+    return is_platform_admin(user)
+
+
 def can_see_staff_pages(user, city: City) -> bool:
-    return can_manage_processes(user, city) or can_manage_roles(user, city) or can_view_audit_log(user, city)
+    return (can_manage_processes(user, city) or can_manage_roles(user, city) or can_view_audit_log(user, city)
+            or can_moderate(user, city))
 
 
 def phase_allows(process: Process, action: PhaseAction, now: datetime | None = None) -> Decision:
@@ -108,8 +140,12 @@ def _citizen_of(user, city: City) -> Decision:
         return Decision(False, str(_l("Log in to take part.")))
     if not user.is_confirmed:
         return Decision(False, str(_l("Confirm your e-mail address to take part.")))
-    if not is_member(user, city):
+    membership = membership_of(user, city)
+    if membership is None:
         return Decision(False, str(_l("Join this city to take part.")))
+    if membership.blocked_at is not None:
+        return Decision(False, str(_l("A moderator has blocked you from taking part in this city: %(reason)s",
+                                      reason=membership.blocked_reason)))
     return ALLOWED
 
 

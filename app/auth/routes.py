@@ -88,7 +88,11 @@ def login():
         return redirect(safe_next(url_for("main.index")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountSuspended as suspended:
+            form.password.errors.append(_("This account is suspended: %(reason)s", reason=suspended.reason))
+            return render_template("auth/login.html", form=form, next=safe_next("")), 403
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is not right."))
         else:

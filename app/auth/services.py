@@ -18,6 +18,12 @@ class EmailTaken(Exception):
     pass
 
 
+class AccountSuspended(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def normalise_email(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip()).lower()
 
@@ -51,6 +57,8 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password):
         return None
+    if user.suspended_at is not None:
+        raise AccountSuspended(user.suspended_reason or "")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -107,5 +107,6 @@ def revoke_role(actor: User, grant: RoleGrant) -> None:
 
 def membership_by_email(city: City, email: str) -> Membership | None:
     return db.session.scalar(
-        select(Membership).join(User).where(Membership.city_id == city.id, User.email == email.strip().lower())
+        select(Membership).join(User, Membership.user_id == User.id)
+        .where(Membership.city_id == city.id, User.email == email.strip().lower())
     )

@@ -24,8 +24,12 @@ def _per_user() -> str:
 def thread_context(target):
     """What a page showing a thread needs: the thread itself and a fresh comment form."""
     sort = request.args.get("sort", "oldest")
+    from app.moderation.services import blocked_user_ids
+
     thread = services.load_thread(target, current_user, sort=sort, page=page_number(request.args.get("cpage")),
-                                  per_page=current_app.config["COMMENTS_PER_PAGE"])
+                                  per_page=current_app.config["COMMENTS_PER_PAGE"],
+                                  blocked=frozenset(blocked_user_ids(g.city)),
+                                  sees_hidden=permissions.can_see_hidden(current_user, g.city))
     form = new_comment_form(target)
     return {"thread": thread, "comment_form": form, "can_comment": permissions.can_comment(current_user, target),
             "side_for": getattr(target, "side_for", "") or "", "side_against": getattr(target, "side_against", "") or ""}

@@ -175,6 +175,8 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> int:
 @dataclass
 class CommentView:
     comment: Comment
+    hidden_reason: str | None = None  # why it is hidden (by a moderator, by flags, or a blocked author)
+    show_body: bool = True  # False for readers who may not see hidden content
     score: int = 0
     up: int = 0
     down: int = 0
@@ -219,13 +221,20 @@ def _votes_subquery():
     )
 
 
-def _visible():
-    return and_(Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+from app.moderation.services import BLOCKED_AUTHOR_REASON as BLOCKED_AUTHOR  # noqa: E402
 
 
-def stance_counts(target) -> dict[str, int]:
+def _visible(blocked: frozenset[int] = frozenset()):
+    condition = and_(Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
+    if blocked:
+        condition = and_(condition, Comment.author_id.not_in(blocked))
+    return condition
+
+
+def stance_counts(target, blocked: frozenset[int] = frozenset()) -> dict[str, int]:
     rows = db.session.execute(
-        select(Comment.stance, func.count()).where(_target_filter(target), _visible(), Comment.stance.is_not(None))
+        select(Comment.stance, func.count()).where(_target_filter(target), _visible(blocked),
+                                                   Comment.stance.is_not(None))
         .group_by(Comment.stance)
     ).all()
     counts = {stance.value: 0 for stance in Stance}
@@ -233,13 +242,13 @@ def stance_counts(target) -> dict[str, int]:
     return counts
 
 
-def strongest(target, stance: Stance, limit: int = 3) -> list[CommentView]:
+def strongest(target, stance: Stance, limit: int = 3, blocked: frozenset[int] = frozenset()) -> list[CommentView]:
     """The best-voted visible comments of one side; ties go to the more recent."""
     votes = _votes_subquery()
     score = func.coalesce(votes.c.score, 0)
     rows = db.session.execute(
         select(Comment, score).outerjoin(votes, votes.c.comment_id == Comment.id)
-        .where(_target_filter(target), _visible(), Comment.stance == stance.value)
+        .where(_target_filter(target), _visible(blocked), Comment.stance == stance.value)
         .options(selectinload(Comment.author))
         .order_by(score.desc(), Comment.created_at.desc(), Comment.id.desc()).limit(limit)
     ).all()
@@ -265,7 +274,8 @@ def _top_level_query(target, sort: str) -> Select:
     return query.order_by(Comment.created_at.asc(), Comment.id.asc())
 
 
-def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1, per_page: int = 20) -> Thread:
+def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1, per_page: int = 20,
+                blocked: frozenset[int] = frozenset(), sees_hidden: bool = False) -> Thread:
     """A page of top-level comments with their whole reply trees, vote tallies and the viewer's own votes,
     the stance counts and the strongest arguments of each side: a fixed number of queries, however long
     the thread."""
@@ -299,7 +309,10 @@ def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1
     views = {}
     for c in everyone:
         tally = tallies.get(c.id)
-        views[c.id] = CommentView(comment=c, score=tally.score if tally else 0, up=tally.up if tally else 0,
+        reason = c.hidden_reason if c.hidden_at is not None else (
+            BLOCKED_AUTHOR if c.author_id in blocked and c.deleted_at is None else None)
+        views[c.id] = CommentView(comment=c, hidden_reason=reason, show_body=reason is None or sees_hidden,
+                                  score=tally.score if tally else 0, up=tally.up if tally else 0,
                                   down=tally.down if tally else 0, my_vote=mine.get(c.id, 0))
     for c in replies:
         views[c.parent_id].replies.append(views[c.id])
@@ -307,6 +320,7 @@ def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1
     return Thread(
         top=[views[c.id] for c in top], page=page, per_page=per_page, total_top=total_top,
         total_comments=total_comments, sort=sort,
-        counts=stance_counts(target),
-        strongest_for=strongest(target, Stance.FOR), strongest_against=strongest(target, Stance.AGAINST),
+        counts=stance_counts(target, blocked),
+        strongest_for=strongest(target, Stance.FOR, blocked=blocked),
+        strongest_against=strongest(target, Stance.AGAINST, blocked=blocked),
     )

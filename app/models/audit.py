@@ -23,6 +23,7 @@ class AuditTarget(StrEnum):
     PROPOSAL = "proposal"
     DEBATE = "debate"
     COMMENT = "comment"
+    FLAG = "flag"
 
 
 class AuditEvent(Base):

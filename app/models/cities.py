@@ -24,6 +24,7 @@ class City(Base):
         CheckConstraint("default_locale IN ('en', 'ko')", name="default_locale_valid"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("comment_levels BETWEEN 1 AND 10", name="comment_levels_range"),
+        CheckConstraint("flag_threshold >= 1", name="flag_threshold_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +35,8 @@ class City(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
     # How many levels a comment thread nests (a top-level comment is level 1).
     comment_levels: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    # After this many distinct flags, an item is hidden until a moderator reviews it.
+    flag_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     districts: Mapped[list["District"]] = relationship(
@@ -99,6 +102,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "city_id"),
         CheckConstraint("birth_year IS NULL OR (birth_year >= 1900 AND birth_year <= 2100)", name="birth_year_range"),
+        CheckConstraint("(blocked_at IS NULL) = (blocked_reason IS NULL)", name="block_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,9 +111,13 @@ class Membership(Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
     birth_year: Mapped[int | None] = mapped_column(Integer)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A moderator's block: the person's content here is hidden and they cannot take part here.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="memberships", foreign_keys=[user_id])  # noqa: F821
     city: Mapped[City] = relationship()
     district: Mapped[District | None] = relationship()
     roles: Mapped[list["RoleGrant"]] = relationship(

@@ -20,7 +20,10 @@ class Debate(Base):
     """A question a facilitator poses in a process, optionally with named sides and a closing date."""
 
     __tablename__ = "debates"
-    __table_args__ = (bilingual_check("title"),)
+    __table_args__ = (
+        bilingual_check("title"),
+        CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="RESTRICT"), index=True)
@@ -38,6 +41,9 @@ class Debate(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     process: Mapped["Process"] = relationship()  # noqa: F821
 
@@ -45,6 +51,10 @@ class Debate(Base):
     description_html = bilingual("description_html")
     side_for = bilingual("side_for")
     side_against = bilingual("side_against")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     def is_closed(self, moment: datetime) -> bool:
         return self.closes_at is not None and moment >= self.closes_at

@@ -41,6 +41,7 @@ class Proposal(Base):
         enum_check("state", ProposalState),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         CheckConstraint("language IN ('en', 'ko')", name="language_valid"),
+        CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
         CheckConstraint(
             "(state = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_state_has_time"
         ),
@@ -69,9 +70,12 @@ class Proposal(Base):
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     process: Mapped["Process"] = relationship()  # noqa: F821
-    author: Mapped["User | None"] = relationship()  # noqa: F821
+    author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     organization: Mapped["Organization | None"] = relationship()  # noqa: F821
     district: Mapped["District | None"] = relationship()  # noqa: F821
     sdg_targets: Mapped[list["SdgTarget"]] = relationship(  # noqa: F821
@@ -80,6 +84,10 @@ class Proposal(Base):
     plan_items: Mapped[list["PlanItem"]] = relationship(  # noqa: F821
         secondary=proposal_plan_items, order_by="PlanItem.position"
     )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def is_withdrawn(self) -> bool:

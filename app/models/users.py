@@ -35,10 +35,18 @@ class User(UserMixin, Base):
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A platform admin's suspension: the account can no longer sign in anywhere.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
 
     memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True,
+        foreign_keys="Membership.user_id",
     )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.suspended_at is None
 
     def get_id(self) -> str:
         return self.session_token

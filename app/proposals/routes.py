@@ -78,10 +78,14 @@ def index(process_id: int):
     labels = state_labels()
     form.state.choices = [("", _("All states"))] + list(labels.items())
     form.sort.choices = [("newest", _("Newest")), ("oldest", _("Oldest"))]
-    filters = services.ProposalFilters()
+    from app.moderation.services import blocked_user_ids
+
+    visibility = {"include_hidden": permissions.can_see_hidden(current_user, g.city),
+                  "blocked_authors": frozenset(blocked_user_ids(g.city))}
+    filters = services.ProposalFilters(**visibility)
     if form.validate():
         filters = services.ProposalFilters(
-            q=(form.q.data or "").strip(), goal=form.goal.data or None, district_id=form.district.data or None,
+            **visibility, q=(form.q.data or "").strip(), goal=form.goal.data or None, district_id=form.district.data or None,
             state=form.state.data or None, sort=form.sort.data if form.sort.data in SORTS else "newest",
         )
     proposals = paginate(services.proposals_query(process, filters), page_number(request.args.get("page")),
@@ -126,7 +130,12 @@ def show(proposal_id: int):
     proposal = _proposal_in_city(proposal_id)
     from app.deliberation.routes import thread_context
 
+    from app.moderation.services import BLOCKED_AUTHOR_REASON, blocked_user_ids
+
+    hidden_reason = proposal.hidden_reason if proposal.hidden_at else (
+        BLOCKED_AUTHOR_REASON if proposal.author_id in blocked_user_ids(g.city) else None)
     return render_template("proposals/show.html", proposal=proposal, process=proposal.process,
+                           hidden_reason=hidden_reason, sees_hidden=permissions.can_see_hidden(current_user, g.city),
                            state_labels=state_labels(), now=utcnow(), **thread_context(proposal),
                            can_edit=permissions.can_edit_proposal(current_user, proposal),
                            can_withdraw=permissions.can_withdraw_proposal(current_user, proposal))

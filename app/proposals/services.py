@@ -110,6 +110,8 @@ def _escape_like(text: str) -> str:
 
 @dataclass(frozen=True)
 class ProposalFilters:
+    include_hidden: bool = False  # moderators see hidden proposals, marked
+    blocked_authors: frozenset[int] = frozenset()
     q: str = ""
     goal: int | None = None
     district_id: int | None = None
@@ -129,6 +131,10 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
             selectinload(Proposal.sdg_targets).joinedload(SdgTarget.goal),
         )
     )
+    if not filters.include_hidden:
+        query = query.where(Proposal.hidden_at.is_(None))
+        if filters.blocked_authors:
+            query = query.where(Proposal.author_id.not_in(filters.blocked_authors))
     if filters.q:
         query = query.where(Proposal.search_text.like(f"%{_escape_like(search_key(filters.q))}%", escape="\\"))
     if filters.goal:
