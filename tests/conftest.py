@@ -144,6 +144,17 @@ def _clean_database(request):
                 message.unlink()
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_as_configured(request):
+    """The limiter is one object for every app in the process: a test that builds a rate-limited app would
+    otherwise switch limits on for the session's app too."""
+    yield
+    if "app" in request.fixturenames:
+        from app.extensions import limiter
+
+        limiter.enabled = request.getfixturevalue("app").config["RATELIMIT_ENABLED"]
+
+
 @pytest.fixture
 def ctx(app):
     with app.app_context():

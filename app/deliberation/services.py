@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -156,14 +156,20 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> int:
                 db.session.add(CommentVote(user_id=user.id, comment_id=comment.id, value=value))
             return value
         except IntegrityError:
+            # The same person's simultaneous request won the insert: it was the same click, so keep the vote.
             existing = db.session.scalar(
                 select(CommentVote).where(CommentVote.user_id == user.id, CommentVote.comment_id == comment.id)
             )
+            if existing is not None:
+                existing.value = value
+                db.session.flush()
+                return value
     if existing is None:
         return 0
     if value == 0 or existing.value == value:
-        db.session.delete(existing)
-        db.session.flush()
+        # A plain DELETE: when two take-backs race, the second finds nothing to delete, which is fine.
+        db.session.execute(delete(CommentVote).where(CommentVote.id == existing.id))
+        db.session.expunge(existing)
         return 0
     existing.value = value
     db.session.flush()
