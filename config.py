@@ -52,6 +52,8 @@ class Config:
     # How many reverse proxies (load balancers) stand in front of the app. Their X-Forwarded-* headers are
     # believed only when this is set, so rate limits see each visitor's own address.
     TRUSTED_PROXIES = 0
+    # Where people reach this instance: links in mail sent outside a request (the daily digest) start here.
+    BASE_URL = "http://127.0.0.1:5000"
     TERMS_VERSION = "2026-11"
     PROPOSAL_EDIT_WINDOW = timedelta(hours=24)
     COMMENT_EDIT_WINDOW = timedelta(minutes=15)
@@ -79,6 +81,8 @@ class Config:
         for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX"):
             if env.get(key):
                 values[key] = env[key]
+        if env.get("BASE_URL"):
+            values["BASE_URL"] = env["BASE_URL"].rstrip("/")
         if env.get("TRUSTED_PROXIES"):
             values["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if env.get("MAIL_PORT"):

@@ -63,6 +63,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.facilitation import bp as facilitation_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.notifications import bp as notifications_bp
+    from app.notifications import services as notification_services
     from app.proposals import bp as proposals_bp
 
     app.register_blueprint(main_bp)
@@ -72,6 +74,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(proposals_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(deliberation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(notifications_bp)
+    notification_services.init_app(app)
 
     from app import cli, errors
 

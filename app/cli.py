@@ -9,6 +9,16 @@ from app.extensions import db
 
 seed_cli = AppGroup("seed", help="Create demonstration data.")
 city_cli = AppGroup("city", help="Cities on this instance.")
+notify_cli = AppGroup("notify", help="Notification e-mails.")
+
+
+@notify_cli.command("digest")
+def notify_digest():
+    """Send the daily digest to everyone who chose it (run once a day, e.g. from cron)."""
+    from app.notifications.services import send_daily_digests
+
+    sent = send_daily_digests()
+    click.echo(f"Daily digests sent: {sent}.")
 sdg_cli = AppGroup("sdg", help="SDG reference data.")
 
 
@@ -59,5 +69,6 @@ def city_create(slug, name_en, name_ko, time_zone, default_locale, admin_email):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(city_cli)
+    app.cli.add_command(notify_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(sdg_cli)

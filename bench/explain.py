@@ -2,8 +2,9 @@
 
 1. Every SQL statement a page runs is captured from the real view (an in-process request against the bench
    database, a fresh session per request as in production), with its parameters and time.
-2. The statements that read ``proposals`` in bulk (the page of rows and the pagination count) and the detail
-   page's row are explained with EXPLAIN (ANALYZE, BUFFERS), as a server-side prepared statement:
+2. The statements that read ``proposals`` in bulk (the page of rows and the pagination count), the detail
+   page's row and the thread's statements (totals, top-level page, reply trees, vote tallies, stance counts,
+   strongest arguments) are explained with EXPLAIN (ANALYZE, BUFFERS), as a server-side prepared statement:
    - custom: planned for these parameter values. This is the plan the app gets: psycopg 3 would prepare a
      statement server-side after 5 executions on a connection, but it forgets its counts on every ROLLBACK,
      and the SQLAlchemy pool rolls back each connection when a request returns it, so no statement of a
@@ -44,7 +45,8 @@ def capture(app, engine, path: str) -> dict:
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
-    return {"status": response.status_code, "statements": statements, "request_ms": round(total, 2)}
+    return {"status": response.status_code, "statements": statements, "request_ms": round(total, 2),
+            "bytes": len(response.data), "comments_shown": response.data.count(b'<article class="comment')}
 
 
 def _kind(sql: str) -> str | None:
@@ -55,6 +57,21 @@ def _kind(sql: str) -> str | None:
         return "page"
     if flat.startswith("SELECT proposals.id") and "WHERE proposals.id =" in flat:
         return "get"
+    # The thread (app/deliberation/services.py, load_thread)
+    if "FROM comments" not in flat and "FROM comment_votes" not in flat:
+        return None
+    if flat.startswith("SELECT count(*), count(CASE"):
+        return "totals"  # all comments and top-level comments of the thread
+    if "GROUP BY comment_votes.comment_id" in flat and " IN (" in flat and " LIMIT " not in flat:
+        return "tally"  # the vote tallies of the comments shown (_votes_subquery)
+    if "comments.parent_id IS NULL" in flat and " LIMIT " in flat:
+        return "top"  # the page of top-level comments, in the chosen order
+    if "comments.root_id IN (" in flat:
+        return "replies"  # the whole reply trees of the page
+    if flat.startswith("SELECT comments.stance, count(*)"):
+        return "stances"  # stance counts
+    if "comments.stance = " in flat and " LIMIT " in flat:
+        return "strongest"  # the strongest arguments of one side
     return None
 
 
@@ -145,8 +162,9 @@ def _top_nodes(plan: str, depth: int = 6) -> list[str]:
     return nodes
 
 
-def explain_pages(app, engine, pages: dict[str, str], generic_too=frozenset()) -> dict:
-    """For each labelled page: its statements, and the EXPLAIN of its bulk ``proposals`` reads."""
+def explain_pages(app, engine, pages: dict[str, str], generic_too=frozenset(), kinds=None) -> dict:
+    """For each labelled page: its statements, and the EXPLAIN of its bulk ``proposals`` reads and of the
+    thread's statements (``kinds``: label → the kinds to explain there; all of them by default)."""
     report = {}
     for label, path in pages.items():
         capture(app, engine, path)  # warm the caches; the second capture is the one reported
@@ -156,13 +174,15 @@ def explain_pages(app, engine, pages: dict[str, str], generic_too=frozenset()) -
             "status": run["status"],
             "request_ms": run["request_ms"],
             "queries": len(run["statements"]),
+            "bytes": run["bytes"],
+            "comments_shown": run["comments_shown"],
             "db_ms": round(sum(s["ms"] for s in run["statements"]), 2),
             "statements": [{"sql": " ".join(s["sql"].split())[:160], "ms": s["ms"]} for s in run["statements"]],
             "explained": [],
         }
         for statement in run["statements"]:
             kind = _kind(statement["sql"])
-            if kind is None:
+            if kind is None or (kinds and label in kinds and kind not in kinds[label]):
                 continue
             for mode in (("custom", "generic") if label in generic_too and kind != "get" else ("custom",)):
                 result = explain_statement(engine, statement["sql"], statement["params"], mode)

@@ -2,15 +2,16 @@
 
     .venv/bin/python bench/run.py [--database-url URL] [--proposals 100000] [--seconds 10] [--concurrency 4]
 
-1. Makes the bench database (dropped and created again unless it already holds exactly N seeded proposals,
-   or with --reseed), builds the schema with the migrations and seeds it fast (bench/seed.py).
+1. Makes the bench database (dropped and created again unless it already holds exactly N seeded proposals
+   and the long thread, seeded by the current bench/seed.py, or with --reseed), builds the schema with the
+   migrations and seeds it fast (bench/seed.py): N proposals, and one of them with 5,000 comments.
 2. Starts one gunicorn (sync workers) serving bench/serve.py: Madang, and at /bare/ a bare Flask page
    (bench/bare_app.py), in the same processes.
 3. Loads each page in turn with C keep-alive client threads for S seconds after a 1 s warm-up, and prints
    requests/s, p50/p95 latency, errors and the ratio to /bare/'s requests/s.
-4. Stops the server, then shows what the database does for each page: how many statements the view runs
-   and the slowest (all of them with --plans), and EXPLAIN (ANALYZE, BUFFERS) of the bulk proposal reads
-   (bench/explain.py).
+4. Stops the server, then shows what the database does for each page: how many statements the view runs,
+   their time, and the slowest (all of them with --plans), and EXPLAIN (ANALYZE, BUFFERS) of the bulk
+   proposal reads and of the long thread's statements (bench/explain.py).
 5. Writes everything to bench/results/latest.json.
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/madang_bench"
 RESULTS = ROOT / "bench" / "results"
 SEARCH_WORD = "자전거"  # "bicycle": three Hangul syllables, so one trigram pg_trgm can look up
 SHORT_WORD = "버스"  # "bus": two syllables, no trigram at all (EXPLAIN section only)
+THREAD_DEEP_PAGE = 40  # of the long thread's 50 pages of top-level comments
 
 
 def parse_args(argv=None):
@@ -69,7 +71,8 @@ def prepare_database(args) -> tuple[seed.BenchTarget, dict]:
     from config import normalise_database_url
 
     url = normalise_database_url(args.database_url)
-    print(f"== Database {seed.database_name(url)} ({args.proposals:,} proposals)")
+    print(f"== Database {seed.database_name(url)} ({args.proposals:,} proposals, one with a thread of "
+          f"{seed.THREAD_COMMENTS:,} comments)")
     target = None if args.reseed else seed.existing_target(url, args.proposals)
     if target is not None:
         print("   already seeded: kept (--reseed to start again)")
@@ -78,7 +81,7 @@ def prepare_database(args) -> tuple[seed.BenchTarget, dict]:
     t = info["timings"]
     print(f"   seeded in {t['total']:.1f} s: schema {t['schema']:.1f} s, city/users/process "
           f"{t['city_users_process']:.1f} s, proposals {t['proposals']:.1f} s, trigram index "
-          f"{t['trigram_index']:.1f} s, VACUUM ANALYZE {t['vacuum_analyze']:.1f} s")
+          f"{t['trigram_index']:.1f} s, thread {t['thread']:.1f} s, VACUUM ANALYZE {t['vacuum_analyze']:.1f} s")
     print(f"   rows: {info['counts']}")
     info["reused"] = False
     return target, info
@@ -150,7 +153,17 @@ def pages(target: seed.BenchTarget, deep_page: int) -> dict[str, tuple[str, list
         "search": (f"{listing}?q={SEARCH_WORD}", [f"{listing}?q={quote(SEARCH_WORD)}"]),
         "detail": (f"{base}/proposals/<{len(target.detail_ids)} fixed ids>",
                    [f"{base}/proposals/{i}" for i in target.detail_ids]),
+        **thread_pages(target),
     }
+
+
+def thread_pages(target: seed.BenchTarget) -> dict[str, tuple[str, list[str]]]:
+    """The proposal with the long thread: comments page 1 (oldest first, the default), best first, and a
+    deep comments page (40 of 50)."""
+    thread = f"/c/{target.city_slug}/proposals/{target.thread_id}"
+    paths = {"thread": thread, "thread_best": f"{thread}?sort=best",
+             "thread_deep": f"{thread}?cpage={THREAD_DEEP_PAGE}"}
+    return {label: (path, [path]) for label, path in paths.items()}
 
 
 def smoke(port: int, paths: dict[str, tuple[str, list[str]]]) -> None:
@@ -231,10 +244,14 @@ def run_explain(args, url: str, target: seed.BenchTarget, deep_page: int) -> dic
         "search": f"{listing}?q={quote(SEARCH_WORD)}",
         "search_2_chars": f"{listing}?q={quote(SHORT_WORD)}",
         "detail": f"/c/{target.city_slug}/proposals/{target.detail_ids[len(target.detail_ids) // 2]}",
+        **{label: urls[0] for label, (_shown, urls) in thread_pages(target).items()},
     }
+    # The thread pages run the same statements; the first explains them all, the others what differs.
+    kinds = {"thread_best": {"top", "tally"}, "thread_deep": {"top", "tally"}}
     try:
         settings = explain.pg_settings(engine)
-        report = explain.explain_pages(app, engine, labelled, generic_too={"search", "search_2_chars"})
+        report = explain.explain_pages(app, engine, labelled, generic_too={"search", "search_2_chars"},
+                                       kinds=kinds)
         trigram = _trigram_facts(engine)
     finally:
         engine.dispose()
@@ -244,9 +261,10 @@ def run_explain(args, url: str, target: seed.BenchTarget, deep_page: int) -> dic
     for label, entry in report.items():
         print(f"\n-- {label}: GET {entry['path']} → {entry['status']}, {entry['queries']} queries, "
               f"{entry['db_ms']:.1f} ms in the database, {entry['request_ms']:.1f} ms in all (in-process)")
-        statements = entry["statements"] if args.plans else sorted(entry["statements"], key=lambda s: -s["ms"])[:1]
+        shown = 3 if label.startswith("thread") else 1
+        statements = entry["statements"] if args.plans else sorted(entry["statements"], key=lambda s: -s["ms"])[:shown]
         for s in statements:
-            print(f"     {s['ms']:>7.2f} ms  {s['sql'][:110]}{'' if args.plans else '  (the slowest)'}")
+            print(f"     {s['ms']:>7.2f} ms  {s['sql'][:110]}{'' if args.plans or shown > 1 else '  (the slowest)'}")
         for e in entry["explained"]:
             print(f"   EXPLAIN {e['kind']:<5} ({e['mode']} plan): runs in {e['run_ms']} ms (EXPLAIN ANALYZE: "
                   f"execution {e['execution_ms']} ms, planning {e['planning_ms']} ms); indexes: "
@@ -255,6 +273,11 @@ def run_explain(args, url: str, target: seed.BenchTarget, deep_page: int) -> dic
                 print(f"        {node}")
             if args.plans:
                 print("\n".join("        | " + line for line in e["plan"].splitlines()))
+    print("\n   Per page (in-process, one request each; SQL ms: the statements' time as the app sees it):")
+    print(f"   {'page':<15} {'queries':>7} {'SQL ms':>7} {'all ms':>7} {'KB':>6} {'comments shown':>14}")
+    for label, entry in report.items():
+        print(f"   {label:<15} {entry['queries']:>7} {entry['db_ms']:>7.1f} {entry['request_ms']:>7.1f} "
+              f"{entry['bytes'] / 1024:>6.1f} {entry['comments_shown']:>14}")
     print(f"\n   pg_trgm: show_trgm('{SEARCH_WORD}') = {trigram['search']}, show_trgm('{SHORT_WORD}') = "
           f"{trigram['short']} (a LIKE pattern needs a whole trigram for the index to help)")
     return {"settings": settings, "pages": report, "trigrams": trigram}
@@ -321,6 +344,8 @@ def main(argv=None) -> int:
         "machine": machine(),
         "config": {"proposals": args.proposals, "seconds": args.seconds, "concurrency": args.concurrency,
                    "warmup": args.warmup, "workers": args.workers, "deep_page": deep_page,
+                   "thread_proposal_id": target.thread_id, "thread_comments": target.thread_comments,
+                   "thread_deep_page": THREAD_DEEP_PAGE,
                    "database": seed.database_name(url)},
         "seed": seed_info,
         "load": load_results,

@@ -2,9 +2,12 @@
 
 One city (Seoul, with its 25 districts from the demo data), about 1,000 residents with memberships, one
 process whose propose phase is open now, and N proposals inserted with Core ``insert()`` executemany in
-batches, with SDG target links for most of them. Text is generated deterministically (a fixed random seed)
-from Korean and English phrases; bodies come from a dozen Markdown templates, each rendered once by
-app.markdown.render_markdown, so ``body_html`` is exactly what the app would have stored."""
+batches, with SDG target links for most of them. Then one long thread: the oldest published proposal gets
+5,000 comments (1,000 top-level, 4,000 replies up to depth 3) and 20,000 votes on them from the residents.
+Text is generated deterministically (a fixed random seed) from Korean and English phrases; bodies come from
+Markdown templates, each rendered once by app.markdown.render_markdown, so ``body_html`` is exactly what the
+app would have stored. When complete, the database carries SEED_MARKER as its comment (COMMENT ON
+DATABASE); a kept database without the current marker is seeded again."""
 from __future__ import annotations
 
 import json
@@ -14,6 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import accumulate
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
@@ -110,6 +114,46 @@ BODIES = [
 WITHDRAW_REASONS = ["같은 내용의 제안이 이미 있어 철회합니다.", "Merged with a similar proposal."]
 ANSWERS = ["검토 결과 내년도 예산에 반영하기로 했습니다.", "The district will pilot this in the spring."]
 
+# The long thread: one proposal with THREAD_COMMENTS comments (THREAD_TOP of them top-level, the rest replies
+# nested up to depth THREAD_MAX_DEPTH, the deepest a city allows by default) and THREAD_VOTES votes on them.
+THREAD_COMMENTS = 5_000
+THREAD_TOP = 1_000
+THREAD_MAX_DEPTH = 3  # comment_levels defaults to 4: depths 0..3
+THREAD_VOTES = 20_000
+# Stances of the thread's comments: about 35% for, 35% against, 15% neutral, the rest none.
+STANCES = [("for", 0.35), ("against", 0.35), ("neutral", 0.15), (None, 0.15)]
+
+# What the database must say (COMMENT ON DATABASE) for a kept database to count as seeded by this file.
+# Bump it whenever the seed changes, so databases seeded by an older bench/seed.py are seeded again.
+SEED_MARKER = f"madang-bench seed 2: proposals, a {THREAD_COMMENTS}-comment thread, {THREAD_VOTES} comment votes"
+
+COMMENT_BODIES = [
+    "좋은 제안입니다. 저도 매일 이 길로 출퇴근하는데 **아침마다** 위험한 순간이 있습니다.",
+    "I walk my kids to school along this street every morning. Anything that slows the cars down gets my "
+    "support.",
+    "예산이 너무 많이 드는 것 같습니다. 같은 돈이면 다른 동네의 더 급한 문제부터 해결하는 게 맞지 않을까요?",
+    "Has anyone asked the shop owners? Losing the parking in front of their doors could hurt them a lot:\n\n"
+    "- deliveries need somewhere to stop\n- older customers come by car\n\nA loading bay at the corner would "
+    "help.",
+    "반대합니다. 이미 비슷한 시설이 근처에 있고, 관리가 제대로 안 되고 있습니다.\n\n> 새로 만드는 것보다 "
+    "있는 것부터 제대로 관리해 주세요.",
+    "The numbers in the proposal look right to me. The district did the same on the other side of the river "
+    "in 2024 and [the evaluation](https://example.org/evaluation) found 30% fewer accidents.",
+    "공사 기간 동안 소음과 통행 불편은 어떻게 하나요? 주민 설명회를 먼저 열어 주세요.",
+    "Agree with the aim, not with the design. A *raised* crossing would do more than another traffic light.",
+    "저는 이 근처 주민인데요, 밤에는 정말 어둡습니다. 꼭 필요합니다!",
+    "Neutral for now: I would like to see the cost per year, not only the cost of building it.",
+    "1. 안전\n2. 접근성\n3. 비용\n\n세 가지 모두 고려하면 찬성할 만합니다. 다만 유지 관리 주체를 분명히 해야 "
+    "합니다.",
+    "This would push the traffic into the side streets where there are no pavements at all. Please model the "
+    "diversion first.",
+    "어르신들이 많이 사는 동네라 엘리베이터와 쉼터가 꼭 있었으면 좋겠습니다. `교통약자` 관점에서 다시 "
+    "검토해 주세요.",
+    "Thanks for writing this up. Count me in if there is a volunteer day for planting.",
+    "찬성하지만 시범 사업으로 먼저 해 보고 결과를 공개했으면 합니다.",
+    "Same problem in our block. +1",
+]
+
 
 @dataclass
 class BenchTarget:
@@ -119,6 +163,8 @@ class BenchTarget:
     process_id: int
     proposals: int
     detail_ids: list[int]
+    thread_id: int  # the proposal with the long thread
+    thread_comments: int
 
 
 def _columns(model, **values) -> dict:
@@ -142,15 +188,18 @@ def database_name(url: str) -> str:
 
 
 def existing_target(url: str, n: int) -> BenchTarget | None:
-    """The seeded bench database, if it exists and holds exactly n proposals in the bench process."""
+    """The seeded bench database, if it exists, was seeded by this version of the file (SEED_MARKER) and
+    holds exactly n proposals in the bench process and the long thread."""
     admin = create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database_name(url)})
+            marker = conn.execute(text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"
+            ), {"n": database_name(url)}).first()
     finally:
         admin.dispose()
-    if not exists:
-        return None
+    if marker is None or marker[0] != SEED_MARKER:
+        return None  # no database, or one seeded by an older bench/seed.py (or half-seeded: no marker yet)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -164,18 +213,117 @@ def existing_target(url: str, n: int) -> BenchTarget | None:
             total = conn.scalar(text("SELECT count(*) FROM proposals"))
             if row is None or row[1] != n or total != n:
                 return None
-            return BenchTarget(CITY_SLUG, row[0], n, detail_ids(conn, row[0]))
+            threads = conn.execute(text("SELECT proposal_id, count(*) FROM comments GROUP BY proposal_id")).all()
+            votes = conn.scalar(text("SELECT count(*) FROM comment_votes"))
+            if len(threads) != 1 or threads[0][1] != THREAD_COMMENTS or votes != THREAD_VOTES:
+                return None
+            thread_id = threads[0][0]
+            if thread_id != thread_proposal_id(conn, row[0]):
+                return None
+            return BenchTarget(CITY_SLUG, row[0], n, detail_ids(conn, row[0]), thread_id, THREAD_COMMENTS)
     except Exception:  # no schema, half-seeded, …: start again
         return None
     finally:
         engine.dispose()
 
 
+def thread_proposal_id(conn, process_id: int) -> int:
+    """The proposal that gets the long thread: the oldest published one (open to comments, 90 days old)."""
+    return conn.scalar(text("SELECT id FROM proposals WHERE process_id = :p AND state = 'published' "
+                            "ORDER BY id LIMIT 1"), {"p": process_id})
+
+
 def detail_ids(conn, process_id: int, count: int = 200) -> list[int]:
-    """A fixed list of proposal ids spread over the whole table (same list on every run)."""
+    """A fixed list of proposal ids spread over the whole table (same list on every run), without the
+    long thread's proposal, which has a page of its own."""
     ids = [r[0] for r in conn.execute(text("SELECT id FROM proposals WHERE process_id = :p ORDER BY id"),
                                       {"p": process_id})]
-    return sorted(random.Random(SEED).sample(ids, min(count, len(ids))))
+    thread_id = thread_proposal_id(conn, process_id)
+    return sorted(i for i in random.Random(SEED).sample(ids, min(count, len(ids))) if i != thread_id)
+
+
+def seed_thread(session, proposal_id: int, opened: datetime, user_ids: list[int], now: datetime) -> dict:
+    """The long thread on one proposal, inserted with Core executemany: THREAD_TOP top-level comments and
+    replies up to THREAD_MAX_DEPTH deep (parent_id, root_id and depth consistent, a reply always later than
+    its parent, ids in order of time), then THREAD_VOTES votes on them, unique per person and comment and
+    never on one's own comment. Its own random generator, so the proposals stay what they were."""
+    from app.markdown import render_markdown
+    from app.methods.language import detect_language
+    from app.models import Comment, CommentVote
+
+    rng = random.Random(SEED + 1)
+    rendered = [render_markdown(body) for body in COMMENT_BODIES]
+    languages = [detect_language(body) for body in COMMENT_BODIES]
+    stances, stance_weights = zip(*STANCES)
+    span = (now - opened).total_seconds()
+
+    # The tree, in memory first. Each node: [created_at, parent index or None, root index or None, depth].
+    nodes: list[list] = []
+    for _ in range(THREAD_TOP):
+        # More talk in the first weeks than later: a Beta(1.3, 2.2) over the proposal's life so far.
+        nodes.append([opened + timedelta(seconds=span * rng.betavariate(1.3, 2.2)), None, None, 0])
+    # Some top-level comments draw long discussions, most a few replies, a third none.
+    pull = [0.0 if rng.random() < 0.3 else rng.paretovariate(1.3) for _ in range(THREAD_TOP)]
+    pull_total = list(accumulate(pull))
+    trees: list[list[int]] = [[i] for i in range(THREAD_TOP)]  # per top-level comment: its nodes
+    for _ in range(THREAD_COMMENTS - THREAD_TOP):
+        root = rng.choices(range(THREAD_TOP), cum_weights=pull_total)[0]
+        candidates = [i for i in trees[root] if nodes[i][3] < THREAD_MAX_DEPTH]
+        parent = root if rng.random() < 0.45 else rng.choice(candidates)
+        after = nodes[parent][0]
+        delay = rng.expovariate(1 / (8 * 3600))  # replies come hours after, mostly
+        room = (now - after).total_seconds()
+        if delay >= room:
+            delay = room * rng.random()
+        nodes.append([after + timedelta(seconds=delay, microseconds=1), parent, root, nodes[parent][3] + 1])
+        trees[root].append(len(nodes) - 1)
+
+    # Ids in order of time, as the app would have given them; parents always come first.
+    order = sorted(range(len(nodes)), key=lambda i: nodes[i][0])
+    first_id = session.scalar(text("SELECT nextval(pg_get_serial_sequence('comments', 'id'))"))
+    session.execute(text("SELECT setval(pg_get_serial_sequence('comments', 'id'), :v)"),
+                    {"v": first_id + len(nodes) - 1})
+    ids = {index: first_id + rank for rank, index in enumerate(order)}
+    rows, authors = [], {}
+    for index in order:
+        created, parent, root, depth = nodes[index]
+        body = rng.randrange(len(COMMENT_BODIES))
+        author = rng.choice(user_ids)
+        authors[ids[index]] = author
+        rows.append({
+            "id": ids[index], "proposal_id": proposal_id, "debate_id": None,
+            "parent_id": None if parent is None else ids[parent], "root_id": None if root is None else ids[root],
+            "depth": depth, "author_id": author, "stance": rng.choices(stances, weights=stance_weights)[0],
+            "body": COMMENT_BODIES[body], "body_html": rendered[body], "language": languages[body],
+            "created_at": created, "edited_at": created + timedelta(minutes=20) if rng.random() < 0.05 else None,
+        })
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(Comment.__table__), rows[start:start + BATCH])
+
+    # Votes: popular comments get many (top-level ones more), most a few; each comment leans up or down.
+    comment_ids = [row["id"] for row in rows]
+    created_of = {row["id"]: row["created_at"] for row in rows}
+    appeal = [rng.paretovariate(1.4) * (2.5 if row["depth"] == 0 else 1.0) for row in rows]
+    appeal_total = list(accumulate(appeal))
+    lean = {cid: rng.betavariate(3, 1.5) for cid in comment_ids}  # the chance a vote is up
+    seen: set[tuple[int, int]] = set()
+    votes = []
+    while len(votes) < THREAD_VOTES:
+        for cid in rng.choices(comment_ids, cum_weights=appeal_total, k=THREAD_VOTES - len(votes)):
+            user = rng.choice(user_ids)
+            if user == authors[cid] or (user, cid) in seen:
+                continue  # one vote per person and comment, and none on one's own comment
+            seen.add((user, cid))
+            after = created_of[cid]
+            votes.append({"user_id": user, "comment_id": cid, "value": 1 if rng.random() < lean[cid] else -1,
+                          "created_at": after + (now - after) * rng.random() ** 3})
+    for start in range(0, len(votes), BATCH):
+        session.execute(insert(CommentVote.__table__), votes[start:start + BATCH])
+    depths = [0] * (THREAD_MAX_DEPTH + 1)
+    for row in rows:
+        depths[row["depth"]] += 1
+    return {"comments": len(rows), "by_depth": depths, "comment_votes": len(votes),
+            "largest_tree": max(len(t) for t in trees)}
 
 
 def recreate_database(url: str) -> None:
@@ -338,6 +486,16 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
         db.session.execute(text(trigram_index))
         db.session.commit()
         timings["trigram_index"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        thread_id = thread_proposal_id(db.session, process_id)
+        opened = db.session.scalar(select(Proposal.created_at).where(Proposal.id == thread_id))
+        thread = seed_thread(db.session, thread_id, opened, user_ids, now)
+        db.session.commit()
+        timings["thread"] = time.perf_counter() - t
+        log(f"  … proposal {thread_id}: {thread['comments']:,} comments (by depth {thread['by_depth']}, "
+            f"largest tree {thread['largest_tree']}), {thread['comment_votes']:,} comment votes "
+            f"({timings['thread']:.1f} s)")
         db.session.remove()
         db.engine.dispose()
 
@@ -346,14 +504,19 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
     try:
         with engine.connect() as conn:
             conn.execute(text("VACUUM (ANALYZE)"))
-            target = BenchTarget(CITY_SLUG, process_id, n, detail_ids(conn, process_id))
+            target = BenchTarget(CITY_SLUG, process_id, n, detail_ids(conn, process_id), thread_id,
+                                 thread["comments"])
             counts = {
                 "users": conn.scalar(select(func.count()).select_from(text("users"))),
                 "proposals": conn.scalar(select(func.count()).select_from(text("proposals"))),
                 "proposal_targets": links,
+                "comments": conn.scalar(select(func.count()).select_from(text("comments"))),
+                "comment_votes": conn.scalar(select(func.count()).select_from(text("comment_votes"))),
             }
+            # Last: the mark that the database is complete and seeded by this version of the file.
+            conn.execute(text(f'COMMENT ON DATABASE "{database_name(url)}" IS ' + "'" + SEED_MARKER + "'"))
     finally:
         engine.dispose()
     timings["vacuum_analyze"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    return target, {"timings": timings, "counts": counts}
+    return target, {"timings": timings, "counts": counts, "thread": {"proposal_id": thread_id, **thread}}

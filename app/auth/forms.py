@@ -1,7 +1,7 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from app.formbase import Form
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import password_problem
@@ -74,6 +74,14 @@ class ChangePasswordForm(NewPasswordMixin, Form):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class EmailPreferenceForm(Form):
+    email_notifications = RadioField(
+        _l("E-mail me about notifications"),
+        choices=[("immediate", _l("At once")), ("daily", _l("Once a day, as a digest")), ("none", _l("Never"))],
+        validators=[DataRequired()])
+    submit = SubmitField(_l("Save"))
 
 
 class ResendConfirmationForm(Form):

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.forms import (
     ChangePasswordForm,
+    EmailPreferenceForm,
     LoginForm,
     RegisterForm,
     ResendConfirmationForm,
@@ -178,10 +179,16 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
-@bp.route("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    return render_template("auth/account.html", resend_form=ResendConfirmationForm())
+    preference = EmailPreferenceForm(data={"email_notifications": current_user.email_notifications})
+    if preference.validate_on_submit():
+        services.set_email_frequency(current_user._get_current_object(), preference.email_notifications.data)
+        db.session.commit()
+        flash(_("Your e-mail preference is saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", resend_form=ResendConfirmationForm(), preference_form=preference)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from app.audit import record
 from app.extensions import db
-from app.models import AuditTarget, User, utcnow
+from app.models import AuditTarget, EmailFrequency, User, utcnow
 from app.models.users import new_session_token
 
 
@@ -78,6 +78,11 @@ def set_password(user: User, password: str, how: str) -> None:
     user.session_token = new_session_token()
     db.session.flush()
     record(user, f"password.{how}", AuditTarget.USER, user.id, city_id=None)
+
+
+def set_email_frequency(user: User, frequency: str) -> None:
+    user.email_notifications = EmailFrequency(frequency).value
+    db.session.flush()
 
 
 def count_users() -> int:

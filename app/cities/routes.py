@@ -137,3 +137,22 @@ def audit_log():
 
 def _locale() -> str:
     return current_language()
+
+
+@bp.route("/people/<int:user_id>")
+def person(user_id: int):
+    """A member's public page in this city: their name and what they published here."""
+    city = g.city
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id,
+                                                            Membership.city_id == city.id))
+    if membership is None:
+        abort(404)
+    from app.moderation.services import blocked_user_ids
+
+    hidden = membership.blocked_at is not None and not permissions.can_see_hidden(current_user, city)
+    proposals = [] if hidden else db.session.scalars(
+        select(Proposal).join(Process, Proposal.process_id == Process.id)
+        .where(Proposal.author_id == user_id, Process.city_id == city.id, Proposal.hidden_at.is_(None))
+        .order_by(Proposal.created_at.desc()).limit(50)).all()
+    return render_template("cities/person.html", person=membership.user, membership=membership,
+                           proposals=proposals, blocked=user_id in blocked_user_ids(city))

@@ -31,7 +31,10 @@ def thread_context(target):
                                   blocked=frozenset(blocked_user_ids(g.city)),
                                   sees_hidden=permissions.can_see_hidden(current_user, g.city))
     form = new_comment_form(target)
+    from app.notifications.services import is_following
+
     return {"thread": thread, "comment_form": form, "can_comment": permissions.can_comment(current_user, target),
+            "following": is_following(current_user, target),
             "side_for": getattr(target, "side_for", "") or "", "side_against": getattr(target, "side_against", "") or ""}
 
 
@@ -247,3 +250,26 @@ def edit_debate(debate_id: int):
 
 def debates_of(process: Process) -> list[Debate]:
     return list(db.session.scalars(select(Debate).where(Debate.process_id == process.id).order_by(Debate.created_at)))
+
+
+@bp.route("/follow/<kind>/<int:ident>", methods=["POST"])
+@login_required
+def follow(kind: str, ident: int):
+    """Follow or stop following a proposal or debate (the button says which)."""
+    from app.notifications import services as notifications
+
+    if kind == "proposal":
+        target = _proposal_in_city(ident)
+    elif kind == "debate":
+        target = _debate_in_city(ident)
+    else:
+        abort(404)
+    if VoteForm().validate_on_submit():
+        if request.form.get("follow") == "0":
+            notifications.unfollow(current_user, target)
+            flash(_("You no longer follow this."), "success")
+        else:
+            notifications.follow(current_user, target)
+            flash(_("You follow this now. You will hear about new comments and changes."), "success")
+        db.session.commit()
+    return redirect(_target_url(target))

@@ -9,10 +9,14 @@ from sqlalchemy import Select, and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from flask import url_for
+
+from app import mentions
 from app.audit import diff, record
 from app.extensions import db
 from app.markdown import render_markdown
 from app.methods.language import detect_language
+from app.notifications import services as notifications
 from app.models import AuditTarget, Comment, CommentVote, Debate, Process, Proposal, Stance, User, utcnow
 
 SORTS = ("oldest", "newest", "best", "replies")
@@ -66,6 +70,7 @@ def create_debate(actor: User, process: Process, data: DebateData) -> Debate:
     _apply_debate(debate, data)
     db.session.add(debate)
     db.session.flush()
+    notifications.follow(actor, debate)
     record(actor, "debate.create", AuditTarget.DEBATE, debate.id, city_id=process.city_id,
            changes={"process_id": process.id, **diff({}, _debate_fields(debate))})
     return debate
@@ -89,15 +94,20 @@ def _target_filter(target):
     return Comment.debate_id == target.id
 
 
-def _set_body(comment: Comment, body: str) -> None:
+def _set_body(comment: Comment, body: str, mentioned: dict | None = None, city=None) -> None:
     comment.body = unicodedata.normalize("NFC", body.strip())
-    comment.body_html = render_markdown(comment.body)
+    source = comment.body
+    if mentioned:
+        source = mentions.link_mentions(source, mentioned, lambda user: url_for(
+            "cities.person", city_slug=city.slug, user_id=user.id))
+    comment.body_html = render_markdown(source)
     comment.language = detect_language(comment.body)
 
 
 def post_comment(author: User, target, body: str, stance: str | None, parent: Comment | None = None,
                  levels: int = 4, submission_key: str | None = None) -> Comment:
-    """A new comment, or a reply. Past the city's deepest level a reply joins its parent's level instead."""
+    """A new comment, or a reply. Past the city's deepest level a reply joins its parent's level instead.
+    Members mentioned by name get a link and a notification; the people concerned are notified."""
     comment = Comment(author_id=author.id, stance=Stance(stance).value if stance else None,
                       submission_key=submission_key or None)
     if isinstance(target, Proposal):
@@ -113,7 +123,9 @@ def post_comment(author: User, target, body: str, stance: str | None, parent: Co
         comment.parent_id = parent.id
         comment.root_id = parent.root_id or parent.id
         comment.depth = parent.depth + 1
-    _set_body(comment, body)
+    city = target.process.city
+    mentioned = mentions.resolve(city, mentions.mentioned_names(body))
+    _set_body(comment, body, mentioned, city)
     try:
         with db.session.begin_nested():
             db.session.add(comment)
@@ -124,11 +136,14 @@ def post_comment(author: User, target, body: str, stance: str | None, parent: Co
             if first is not None:
                 raise DuplicateSubmission(first) from error
         raise
+    notifications.comment_posted(comment, target, city.id, mentioned=[u.id for u in mentioned.values()])
     return comment
 
 
 def edit_comment(comment: Comment, body: str, stance: str | None) -> None:
-    _set_body(comment, body)
+    target = comment.proposal if comment.proposal_id is not None else comment.debate
+    city = target.process.city
+    _set_body(comment, body, mentions.resolve(city, mentions.mentioned_names(body)), city)
     comment.stance = Stance(stance).value if stance else None
     comment.edited_at = utcnow()
     db.session.flush()

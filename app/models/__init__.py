@@ -3,6 +3,7 @@ from app.models.audit import AuditEvent, AuditTarget
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.cities import CensusAgeBand, City, District, Membership, Role, RoleGrant
 from app.models.deliberation import Comment, CommentVote, Debate, Stance
+from app.models.notifications import EmailFrequency, Follow, FollowedType, Notification, NotificationKind
 from app.models.moderation import Flag, FlagReason, ModeratedType, ReviewRequest
 from app.models.organizations import (
     Organization,
@@ -18,7 +19,7 @@ from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
 from app.models.users import User
 
 __all__ = [
-    "Flag", "FlagReason", "ModeratedType", "ReviewRequest", "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "Comment", "CommentVote", "Debate", "Stance", "District", "LocalTarget", "Membership",
+    "EmailFrequency", "Follow", "FollowedType", "Notification", "NotificationKind", "Flag", "FlagReason", "ModeratedType", "ReviewRequest", "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "Comment", "CommentVote", "Debate", "Stance", "District", "LocalTarget", "Membership",
     "Organization", "OrganizationKind", "OrganizationLevel", "OrganizationMember", "OrganizationRole", "Phase",
     "PhaseAction", "PhaseActionGrant", "Plan", "PlanItem", "Process", "Proposal", "ProposalState", "Role",
     "RoleGrant", "SdgGoal", "SdgIndicator", "SdgTarget", "User", "UTCDateTime", "plan_item_targets",

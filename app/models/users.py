@@ -20,6 +20,7 @@ class User(UserMixin, Base):
     __table_args__ = (
         CheckConstraint("locale IS NULL OR locale IN ('en', 'ko')", name="locale_valid"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("email_notifications IN ('none', 'immediate', 'daily')", name="email_notifications_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +36,8 @@ class User(UserMixin, Base):
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How notifications reach the person by e-mail: none, immediate, or a daily digest.
+    email_notifications: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
     # A platform admin's suspension: the account can no longer sign in anywhere.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_reason: Mapped[str | None] = mapped_column(String(500))

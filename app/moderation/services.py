@@ -88,7 +88,18 @@ def flag(user: User, target, reason: FlagReason, text: str, threshold: int) -> F
         db.session.flush()
         record(None, "moderation.auto_hide", AUDIT_TYPES[kind], target.id, city_id=item.city_id,
                changes={"flags": open_count})
+        _tell_author(target)
     return item
+
+
+def _tell_author(target) -> None:
+    from app.notifications import services as notifications
+
+    if isinstance(target, Comment):
+        thread = target.proposal if target.proposal_id is not None else target.debate
+        notifications.content_hidden(target, target.author_id, city_id_of(target), thread, comment=target)
+    else:
+        notifications.content_hidden(target, author_id_of(target), city_id_of(target))
 
 
 def _resolve_flags(moderator: User, target) -> int:
@@ -116,6 +127,8 @@ def hide(moderator: User, target, reason: str) -> None:
     kind = kind_of(target)
     record(moderator, "moderation.hide", AUDIT_TYPES[kind], target.id, city_id=city_id_of(target),
            changes={"hidden_reason": [before, target.hidden_reason], "flags_resolved": flags})
+    if before is None:
+        _tell_author(target)
 
 
 def restore(moderator: User, target) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.markdown import render_markdown
 from app.methods.language import detect_language
+from app.notifications import services as notifications
 from app.models import (
     District,
     PlanItem,
@@ -88,6 +89,7 @@ def create_proposal(author: User, process: Process, data: ProposalData) -> Propo
     _apply(proposal, process, data)
     db.session.add(proposal)
     db.session.flush()
+    notifications.follow(author, proposal)  # authors follow their own proposals
     return proposal
 
 
@@ -95,6 +97,7 @@ def update_proposal(proposal: Proposal, data: ProposalData) -> None:
     _apply(proposal, proposal.process, data)
     proposal.edited_at = utcnow()
     db.session.flush()
+    notifications.target_changed(proposal, proposal.author_id, proposal.process.city_id)
 
 
 def withdraw_proposal(proposal: Proposal, reason: str) -> None:
@@ -102,6 +105,7 @@ def withdraw_proposal(proposal: Proposal, reason: str) -> None:
     proposal.withdrawn_at = utcnow()
     proposal.withdraw_reason = reason.strip()
     db.session.flush()
+    notifications.target_changed(proposal, proposal.author_id, proposal.process.city_id)
 
 
 def _escape_like(text: str) -> str:

@@ -1,0 +1,258 @@
+"""Who hears about what. Services call these after their own work; immediate e-mails go out after the
+request's commit (a session event), so nothing is mailed for work that was rolled back."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import (
+    Comment,
+    Debate,
+    EmailFrequency,
+    Follow,
+    FollowedType,
+    Notification,
+    NotificationKind,
+    Proposal,
+    User,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+# When one event concerns a person in several ways, they hear of it once, in the most specific way.
+PRIORITY = [NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.COMMENT_ON_PROPOSAL,
+            NotificationKind.FOLLOWED_COMMENT, NotificationKind.FOLLOWED_CHANGE, NotificationKind.CONTENT_HIDDEN]
+
+
+def _typed(target) -> tuple[FollowedType, int]:
+    return (FollowedType.PROPOSAL if isinstance(target, Proposal) else FollowedType.DEBATE), target.id
+
+
+def follow(user: User, target) -> None:
+    kind, ident = _typed(target)
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(user_id=user.id, target_type=kind.value, target_id=ident))
+    except IntegrityError:
+        pass  # already following
+
+
+def unfollow(user: User, target) -> None:
+    kind, ident = _typed(target)
+    db.session.execute(Follow.__table__.delete().where(
+        Follow.user_id == user.id, Follow.target_type == kind.value, Follow.target_id == ident))
+
+
+def is_following(user, target) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    kind, ident = _typed(target)
+    return db.session.scalar(select(Follow.id).where(
+        Follow.user_id == user.id, Follow.target_type == kind.value, Follow.target_id == ident)) is not None
+
+
+def followers(target) -> set[int]:
+    kind, ident = _typed(target)
+    return set(db.session.scalars(select(Follow.user_id).where(Follow.target_type == kind.value,
+                                                               Follow.target_id == ident)))
+
+
+def notify(recipients: dict[int, NotificationKind], actor_id: int | None, target, city_id: int,
+           comment: Comment | None = None) -> list[Notification]:
+    """One notification per person (never the actor), of the kind given for them."""
+    kind, ident = _typed(target)
+    created = []
+    for user_id, what in recipients.items():
+        if user_id is None or user_id == actor_id:
+            continue
+        note = Notification(user_id=user_id, city_id=city_id, kind=what.value, actor_id=actor_id,
+                            target_type=kind.value, target_id=ident, comment_id=comment.id if comment else None)
+        db.session.add(note)
+        created.append(note)
+    db.session.flush()
+    db.session.info.setdefault("notifications_to_mail", []).extend(n.id for n in created)
+    return created
+
+
+def _merge(recipients: dict[int, NotificationKind], user_ids: Iterable[int], kind: NotificationKind) -> None:
+    for user_id in user_ids:
+        current = recipients.get(user_id)
+        if current is None or PRIORITY.index(kind) < PRIORITY.index(current):
+            recipients[user_id] = kind
+
+
+def comment_posted(comment: Comment, target, city_id: int, mentioned: Iterable[int] = ()) -> list[Notification]:
+    recipients: dict[int, NotificationKind] = {}
+    _merge(recipients, followers(target), NotificationKind.FOLLOWED_COMMENT)
+    if isinstance(target, Proposal) and target.author_id:
+        _merge(recipients, [target.author_id], NotificationKind.COMMENT_ON_PROPOSAL)
+    _merge(recipients, mentioned, NotificationKind.MENTION)
+    if comment.parent_id is not None:
+        parent = db.session.get(Comment, comment.parent_id)
+        if parent is not None and parent.author_id:
+            _merge(recipients, [parent.author_id], NotificationKind.REPLY)
+    return notify(recipients, comment.author_id, target, city_id, comment)
+
+
+def target_changed(target, actor_id: int | None, city_id: int) -> list[Notification]:
+    recipients: dict[int, NotificationKind] = {}
+    _merge(recipients, followers(target), NotificationKind.FOLLOWED_CHANGE)
+    return notify(recipients, actor_id, target, city_id)
+
+
+def content_hidden(target, author_id: int | None, city_id: int, thread_target=None,
+                   comment: Comment | None = None) -> list[Notification]:
+    if author_id is None:
+        return []
+    return notify({author_id: NotificationKind.CONTENT_HIDDEN}, None, thread_target or target, city_id, comment)
+
+
+def unread_count(user) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(user: User, ids: Iterable[int] | None = None) -> None:
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    db.session.execute(query.values(read_at=utcnow()))
+
+
+# Words and links ---------------------------------------------------------------------------------------
+
+def target_of(note: Notification):
+    model = Proposal if note.target_type == FollowedType.PROPOSAL else Debate
+    return db.session.get(model, note.target_id)
+
+
+def link_for(note: Notification, external: bool = False) -> str:
+    slug = note.city.slug
+    if note.comment_id:
+        return url_for("deliberation.show_comment", city_slug=slug, comment_id=note.comment_id, _external=external)
+    if note.target_type == FollowedType.PROPOSAL:
+        return url_for("proposals.show", city_slug=slug, proposal_id=note.target_id, _external=external)
+    return url_for("deliberation.debate", city_slug=slug, debate_id=note.target_id, _external=external)
+
+
+def sentence(note: Notification) -> str:
+    target = target_of(note)
+    title = target.title if target is not None else ""
+    who = note.actor.name if note.actor else _("Someone")
+    texts = {
+        NotificationKind.REPLY: _("%(who)s replied to your comment on “%(title)s”.", who=who, title=title),
+        NotificationKind.MENTION: _("%(who)s mentioned you on “%(title)s”.", who=who, title=title),
+        NotificationKind.COMMENT_ON_PROPOSAL: _("%(who)s commented on your proposal “%(title)s”.", who=who, title=title),
+        NotificationKind.FOLLOWED_COMMENT: _("%(who)s commented on “%(title)s”, which you follow.", who=who, title=title),
+        NotificationKind.FOLLOWED_CHANGE: _("“%(title)s”, which you follow, has changed.", title=title),
+        NotificationKind.CONTENT_HIDDEN: _("Something you wrote on “%(title)s” was hidden. You can ask for a review.",
+                                           title=title),
+    }
+    return texts[NotificationKind(note.kind)]
+
+
+# E-mail ------------------------------------------------------------------------------------------------
+
+def _mail(user: User, notes: list[Notification], subject: str) -> None:
+    from app.mail import send_mail
+
+    with force_locale(user.locale or "en"):
+        lines = [f"- {sentence(n)}\n  {link_for(n, external=True)}" for n in notes]
+        body = _("Hello %(name)s,\n\n%(lines)s\n\nChange how often Madang writes to you on your account page.",
+                 name=user.name, lines="\n".join(lines))
+        send_mail(user.email, subject if subject else _("News from Madang"), body)
+
+
+def mail_immediately(note_ids: list[int]) -> int:
+    """E-mail the people who asked for immediate mail about these notifications; returns how many went."""
+    if not note_ids:
+        return 0
+    notes = list(db.session.scalars(
+        select(Notification).join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(note_ids), Notification.emailed_at.is_(None),
+               User.email_notifications == EmailFrequency.IMMEDIATE.value)))
+    sent = 0
+    for note in notes:
+        user = db.session.get(User, note.user_id)
+        try:
+            with force_locale(user.locale or "en"):
+                _mail(user, [note], _("Madang: %(what)s", what=sentence(note)))
+        except OSError:
+            log.exception("Could not mail notification %s", note.id)
+            continue
+        note.emailed_at = utcnow()
+        sent += 1
+    db.session.commit()
+    return sent
+
+
+def send_daily_digests(now=None) -> int:
+    """One e-mail per person who chose the daily digest, with what they have not read or been mailed yet.
+    Run outside a request (cron), links start at the BASE_URL setting."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return send_daily_digests(now)
+    now = now or utcnow()
+    notes = list(db.session.scalars(
+        select(Notification).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), Notification.read_at.is_(None),
+               Notification.created_at <= now, User.email_notifications == EmailFrequency.DAILY.value,
+               User.suspended_at.is_(None))
+        .order_by(Notification.user_id, Notification.created_at)))
+    by_user: dict[int, list[Notification]] = {}
+    for note in notes:
+        by_user.setdefault(note.user_id, []).append(note)
+    sent = 0
+    for user_id, items in by_user.items():
+        user = db.session.get(User, user_id)
+        try:
+            with force_locale(user.locale or "en"):
+                _mail(user, items, _("Your day on Madang: %(n)d new", n=len(items)))
+        except OSError:
+            log.exception("Could not send the digest to user %s", user_id)
+            continue
+        for note in items:
+            note.emailed_at = now
+        sent += 1
+        db.session.commit()
+    return sent
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session):
+    pending = session.info.pop("notifications_to_mail", None)
+    if pending:
+        session.info.setdefault("notifications_committed", []).extend(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session):
+    session.info.pop("notifications_to_mail", None)
+
+
+def init_app(app) -> None:
+    """After a commit that created notifications, mail those whose people want it at once."""
+
+    @app.after_request
+    def _mail_after_commit(response):
+        pending = db.session.info.pop("notifications_committed", None)
+        if pending:
+            try:
+                mail_immediately(pending)
+            except Exception:  # mail must never break a request whose work is saved
+                db.session.rollback()
+                log.exception("Immediate notification mail failed")
+        return response
