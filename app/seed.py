@@ -188,4 +188,45 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
         proposal.plan_items = [items[code] for code in row["plan_items"]]
         db.session.add(proposal)
     db.session.flush()
+    _seed_deliberation(processes["green-transport"], citizens, staff_users.get("facilitator"))
     return logins
+
+
+DEMO_THREAD = [
+    # (commenter index, stance, text, reply to the n-th comment of this list or None)
+    (12, "for", "찬성합니다. 망원시장 앞은 주말마다 자전거가 차와 뒤섞여 정말 위험해요.", None),
+    (31, "against", "The lane would take 40 parking spaces the market's delivery trucks depend on. "
+                    "Where would they stop?", None),
+    (45, "neutral", "Could the lane run on the river side of Worldcup-ro instead?", 1),
+    (0, None, "강변 쪽은 폭이 좁아서 어렵다고 들었어요. 대신 하역 시간대를 정하면 어떨까요?", 2),
+    (58, "for", "Loading zones with fixed hours work well in Mapo already (see Yeonnam-dong).", 1),
+    (77, "against", "버스 정류장 두 곳의 위치도 바꿔야 해서 비용이 더 들 것 같습니다.", None),
+]
+
+
+def _seed_deliberation(process: Process, citizens: list[User], facilitator: User | None) -> None:
+    """A thread with stances and replies on the first proposal, and a debate question: once."""
+    from app.deliberation import services as deliberation
+    from app.models import Comment, Debate
+
+    if db.session.scalar(select(Debate.id).where(Debate.process_id == process.id)) is not None:
+        return
+    proposal = db.session.scalar(select(Proposal).where(Proposal.process_id == process.id)
+                                 .order_by(Proposal.created_at))
+    posted: list[Comment] = []
+    for author, stance, text, reply_to in DEMO_THREAD:
+        parent = posted[reply_to] if reply_to is not None else None
+        posted.append(deliberation.post_comment(citizens[author], proposal, text, stance, parent=parent))
+    for voter in citizens[20:32]:
+        deliberation.vote_on_comment(voter, posted[0], 1)
+    for voter in citizens[40:46]:
+        deliberation.vote_on_comment(voter, posted[1], 1)
+    if facilitator is not None:
+        deliberation.create_debate(facilitator, process, deliberation.DebateData(
+            title_ko="월드컵로의 차로 하나를 자전거 도로로 바꿔야 할까요?",
+            title_en="Should Worldcup-ro give one car lane to bicycles?",
+            description_ko="망원동과 합정역 사이 월드컵로 구간에 대해 의견을 나눠 주세요.",
+            description_en="Share your view on the stretch of Worldcup-ro between Mangwon-dong and Hapjeong.",
+            side_for_ko="자전거 도로로", side_for_en="Give it to bicycles",
+            side_against_ko="차로 유지", side_against_en="Keep the car lane",
+            closes_at=None))
