@@ -106,6 +106,13 @@ def can_request_review(user, target) -> Decision:
         return Decision(False, str(_l("Only the author can ask for a review.")))
     if target.hidden_at is None:
         return Decision(False, str(_l("This is not hidden.")))
+    from app.models import ReviewRequest
+    from app.moderation.services import kind_of
+
+    asked = db.session.scalar(select(ReviewRequest.id).where(ReviewRequest.target_type == kind_of(target).value,
+                                                             ReviewRequest.target_id == target.id))
+    if asked is not None:
+        return Decision(False, str(_l("You have asked for a review of this already.")))
     return ALLOWED
 
 

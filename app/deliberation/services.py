@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, delete, func, select
+from sqlalchemy import Select, and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -16,6 +16,7 @@ from app.audit import diff, record
 from app.extensions import db
 from app.markdown import render_markdown
 from app.methods.language import detect_language
+from app.moderation.services import BLOCKED_AUTHOR_REASON as BLOCKED_AUTHOR
 from app.notifications import services as notifications
 from app.models import AuditTarget, Comment, CommentVote, Debate, Process, Proposal, Stance, User, utcnow
 
@@ -158,10 +159,19 @@ def delete_comment(comment: Comment) -> None:
     db.session.flush()
 
 
+def _count_vote(comment_id: int, old: int, new: int) -> None:
+    """Move the comment's stored tallies from one vote to another (0 = none), in the same transaction."""
+    up = (new == 1) - (old == 1)
+    down = (new == -1) - (old == -1)
+    if up or down:
+        db.session.execute(update(Comment).where(Comment.id == comment_id).values(
+            up_votes=Comment.up_votes + up, down_votes=Comment.down_votes + down, score=Comment.score + up - down))
+
+
 def vote_on_comment(user: User, comment: Comment, value: int) -> int:
     """Up (+1), down (-1) or take back (0). Voting the same way twice takes the vote back. The unique
-    constraint settles two simultaneous first votes: the loser updates the winner's row. Returns the vote
-    that stands."""
+    constraint settles two simultaneous first votes: the loser updates the winner's row. The comment's
+    tallies move with the vote. Returns the vote that stands."""
     existing = db.session.scalar(
         select(CommentVote).where(CommentVote.user_id == user.id, CommentVote.comment_id == comment.id)
     )
@@ -169,6 +179,8 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> int:
         try:
             with db.session.begin_nested():
                 db.session.add(CommentVote(user_id=user.id, comment_id=comment.id, value=value))
+                db.session.flush()
+                _count_vote(comment.id, 0, value)
             return value
         except IntegrityError:
             # The same person's simultaneous request won the insert: it was the same click, so keep the vote.
@@ -176,16 +188,21 @@ def vote_on_comment(user: User, comment: Comment, value: int) -> int:
                 select(CommentVote).where(CommentVote.user_id == user.id, CommentVote.comment_id == comment.id)
             )
             if existing is not None:
-                existing.value = value
+                if existing.value != value:
+                    _count_vote(comment.id, existing.value, value)
+                    existing.value = value
                 db.session.flush()
                 return value
     if existing is None:
         return 0
     if value == 0 or existing.value == value:
-        # A plain DELETE: when two take-backs race, the second finds nothing to delete, which is fine.
-        db.session.execute(delete(CommentVote).where(CommentVote.id == existing.id))
+        # A plain DELETE: when two take-backs race, only the one that deleted the row moves the tallies.
+        deleted = db.session.execute(delete(CommentVote).where(CommentVote.id == existing.id)).rowcount
+        if deleted:
+            _count_vote(comment.id, existing.value, 0)
         db.session.expunge(existing)
         return 0
+    _count_vote(comment.id, existing.value, value)
     existing.value = value
     db.session.flush()
     return value
@@ -231,18 +248,6 @@ class Thread:
         return max(1, -(-self.total_top // self.per_page))
 
 
-def _votes_subquery():
-    return (
-        select(CommentVote.comment_id.label("comment_id"),
-               func.coalesce(func.sum(CommentVote.value), 0).label("score"),
-               func.count(case((CommentVote.value > 0, 1))).label("up"),
-               func.count(case((CommentVote.value < 0, 1))).label("down"))
-        .group_by(CommentVote.comment_id)
-        .subquery()
-    )
-
-
-from app.moderation.services import BLOCKED_AUTHOR_REASON as BLOCKED_AUTHOR  # noqa: E402
 
 
 def _visible(blocked: frozenset[int] = frozenset()):
@@ -265,34 +270,35 @@ def stance_counts(target, blocked: frozenset[int] = frozenset()) -> dict[str, in
 
 def strongest(target, stance: Stance, limit: int = 3, blocked: frozenset[int] = frozenset()) -> list[CommentView]:
     """The best-voted visible comments of one side; ties go to the more recent."""
-    votes = _votes_subquery()
-    score = func.coalesce(votes.c.score, 0)
-    rows = db.session.execute(
-        select(Comment, score).outerjoin(votes, votes.c.comment_id == Comment.id)
+    rows = db.session.scalars(
+        select(Comment)
         .where(_target_filter(target), _visible(blocked), Comment.stance == stance.value)
-        .options(selectinload(Comment.author))
-        .order_by(score.desc(), Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+        .options(selectinload(Comment.author).load_only(User.id, User.name))
+        .order_by(Comment.score.desc(), Comment.created_at.desc(), Comment.id.desc()).limit(limit)
     ).all()
-    return [CommentView(comment=c, score=s) for c, s in rows]
+    return [CommentView(comment=c, score=c.score, up=c.up_votes, down=c.down_votes) for c in rows]
 
 
 def _top_level_query(target, sort: str) -> Select:
-    votes = _votes_subquery()
-    replies = aliased(Comment)
-    reply_counts = (select(replies.root_id.label("root_id"), func.count().label("n"))
-                    .where(replies.root_id.is_not(None)).group_by(replies.root_id).subquery())
-    query = (
-        select(Comment).where(_target_filter(target), Comment.parent_id.is_(None))
-        .outerjoin(votes, votes.c.comment_id == Comment.id)
-        .outerjoin(reply_counts, reply_counts.c.root_id == Comment.id)
-    )
+    query = select(Comment).where(_target_filter(target), Comment.parent_id.is_(None))
     if sort == "newest":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     if sort == "best":
-        return query.order_by(func.coalesce(votes.c.score, 0).desc(), Comment.created_at.desc(), Comment.id.desc())
+        return query.order_by(Comment.score.desc(), Comment.created_at.desc(), Comment.id.desc())
     if sort == "replies":
-        return query.order_by(func.coalesce(reply_counts.c.n, 0).desc(), Comment.created_at.desc(), Comment.id.desc())
+        replies = aliased(Comment)
+        reply_counts = (select(replies.root_id.label("root_id"), func.count().label("n"))
+                        .where(_replies_of(replies, target), replies.root_id.is_not(None))
+                        .group_by(replies.root_id).subquery())
+        return (query.outerjoin(reply_counts, reply_counts.c.root_id == Comment.id)
+                .order_by(func.coalesce(reply_counts.c.n, 0).desc(), Comment.created_at.desc(), Comment.id.desc()))
     return query.order_by(Comment.created_at.asc(), Comment.id.asc())
+
+
+def _replies_of(alias, target):
+    if isinstance(target, Proposal):
+        return alias.proposal_id == target.id
+    return alias.debate_id == target.id
 
 
 def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1, per_page: int = 20,
@@ -307,34 +313,29 @@ def load_thread(target, viewer: User | None, sort: str = "oldest", page: int = 1
     ).one()
     total_comments, total_top = totals[0] or 0, totals[1] or 0
     top = list(db.session.scalars(
-        _top_level_query(target, sort).options(selectinload(Comment.author))
+        _top_level_query(target, sort).options(selectinload(Comment.author).load_only(User.id, User.name))
         .limit(per_page).offset((page - 1) * per_page)
     ))
     top_ids = [c.id for c in top]
     replies = list(db.session.scalars(
-        select(Comment).where(Comment.root_id.in_(top_ids)).options(selectinload(Comment.author))
+        select(Comment).where(Comment.root_id.in_(top_ids))
+        .options(selectinload(Comment.author).load_only(User.id, User.name))
         .order_by(Comment.created_at, Comment.id)
     )) if top_ids else []
     everyone = top + replies
     ids = [c.id for c in everyone]
-    tallies = {}
     mine = {}
     if ids:
-        votes = _votes_subquery()
-        tallies = {row.comment_id: row for row in db.session.execute(
-            select(votes).where(votes.c.comment_id.in_(ids)))}
         if viewer is not None and getattr(viewer, "is_authenticated", False):
             mine = dict(db.session.execute(
                 select(CommentVote.comment_id, CommentVote.value)
                 .where(CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(ids))).all())
     views = {}
     for c in everyone:
-        tally = tallies.get(c.id)
         reason = c.hidden_reason if c.hidden_at is not None else (
             BLOCKED_AUTHOR if c.author_id in blocked and c.deleted_at is None else None)
         views[c.id] = CommentView(comment=c, hidden_reason=reason, show_body=reason is None or sees_hidden,
-                                  score=tally.score if tally else 0, up=tally.up if tally else 0,
-                                  down=tally.down if tally else 0, my_vote=mine.get(c.id, 0))
+                                  score=c.score, up=c.up_votes, down=c.down_votes, my_vote=mine.get(c.id, 0))
     for c in replies:
         views[c.parent_id].replies.append(views[c.id])
         views[c.root_id].replies_total += 1

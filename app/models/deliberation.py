@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, enum_check, enum_column_type, utcnow
@@ -77,8 +77,16 @@ class Comment(Base):
         CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
         # A form sent twice (double click, resent after a network error) posts once.
         UniqueConstraint("author_id", "submission_key"),
+        CheckConstraint("up_votes >= 0 AND down_votes >= 0", name="vote_counts_not_negative"),
         Index("ix_comments_proposal_id_created_at", "proposal_id", "created_at"),
         Index("ix_comments_debate_id_created_at", "debate_id", "created_at"),
+        # The strongest arguments of a side and the "best" order read straight from these.
+        Index("ix_comments_proposal_id_stance_score", "proposal_id", "stance", "score", "created_at",
+              postgresql_where=text("deleted_at IS NULL AND hidden_at IS NULL"),
+              sqlite_where=text("deleted_at IS NULL AND hidden_at IS NULL")),
+        Index("ix_comments_debate_id_stance_score", "debate_id", "stance", "score", "created_at",
+              postgresql_where=text("deleted_at IS NULL AND hidden_at IS NULL"),
+              sqlite_where=text("deleted_at IS NULL AND hidden_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +107,10 @@ class Comment(Base):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     submission_key: Mapped[str | None] = mapped_column(String(36))
+    # Kept in step with comment_votes by the service, in the same transaction as the vote itself.
+    up_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    down_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
     proposal: Mapped["Proposal | None"] = relationship()  # noqa: F821

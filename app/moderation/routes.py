@@ -6,7 +6,7 @@ from app import permissions
 from app.extensions import db
 from app.models import Comment, Membership, Proposal, User
 from app.moderation import bp, services
-from app.moderation.forms import ActionForm, BlockForm, FlagForm, ReasonForm, ReviewForm
+from app.moderation.forms import ActionForm, BlockForm, FlagForm, ReasonForm, ReviewForm, reason_choices
 from app.views import refuse, require
 
 
@@ -38,6 +38,7 @@ def queue():
     blocked = db.session.scalars(
         db.select(Membership).where(Membership.city_id == g.city.id, Membership.blocked_at.is_not(None))).all()
     return render_template("moderation/queue.html", items=items, blocked=blocked, target_url=target_url,
+                           reason_labels=dict(reason_choices()),
                            reason_form=ReasonForm(), action_form=ActionForm(),
                            pending_review=services.PENDING_REVIEW)
 
@@ -58,7 +59,8 @@ def flag(kind: str, ident: int):
             db.session.commit()
             flash(_("Thank you. Moderators will look at it."), "success")
         return redirect(target_url(target))
-    return render_template("moderation/flag.html", form=form, target=target, back=target_url(target))
+    return render_template("moderation/flag.html", form=form, target=target, back=target_url(target)), (
+        422 if form.errors else 200)
 
 
 @bp.route("/moderation/<kind>/<int:ident>/hide", methods=["POST"])
@@ -116,7 +118,8 @@ def request_review(kind: str, ident: int):
             db.session.commit()
             flash(_("Your request is with the moderators."), "success")
         return redirect(target_url(target))
-    return render_template("moderation/review.html", form=form, target=target, back=target_url(target))
+    return render_template("moderation/review.html", form=form, target=target, back=target_url(target)), (
+        422 if form.errors else 200)
 
 
 def _membership_in_city(user_id: int) -> Membership:
@@ -140,7 +143,7 @@ def block(user_id: int):
         db.session.commit()
         flash(_("%(name)s is blocked in this city.", name=membership.user.name), "success")
         return redirect(url_for("moderation.queue"))
-    return render_template("moderation/block.html", form=form, membership=membership)
+    return render_template("moderation/block.html", form=form, membership=membership), 422 if form.errors else 200
 
 
 @bp.route("/moderation/members/<int:user_id>/unblock", methods=["POST"])
@@ -171,4 +174,5 @@ def suspend(user_id: int):
         db.session.commit()
         flash(_("The account of %(name)s is suspended.", name=user.name), "success")
         return redirect(url_for("moderation.queue"))
-    return render_template("moderation/block.html", form=form, membership=None, user=user)
+    return render_template("moderation/block.html", form=form, membership=None, user=user), (
+        422 if form.errors else 200)

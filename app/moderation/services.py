@@ -221,4 +221,8 @@ def queue(city: City) -> list[QueueItem]:
             keys[key] = QueueItem(ModeratedType(request.target_type), load_target(*key), [], None)
         keys[key].review = request
     # An item hidden by flags keeps its flags open until a moderator acts, so it is always listed here.
-    return [item for item in keys.values() if item.target is not None]
+    def first_concern(item: QueueItem):
+        dates = [f.created_at for f in item.flags] + ([item.review.created_at] if item.review else [])
+        return min(dates)
+
+    return sorted((item for item in keys.values() if item.target is not None), key=first_concern)

@@ -72,6 +72,10 @@ def upgrade():
     sa.Column('hidden_by_id', sa.Integer(), nullable=True),
     sa.Column('hidden_reason', sa.String(length=500), nullable=True),
     sa.Column('submission_key', sa.String(length=36), nullable=True),
+    sa.Column('up_votes', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('down_votes', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('score', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint('up_votes >= 0 AND down_votes >= 0', name=op.f('ck_comments_vote_counts_not_negative')),
     sa.CheckConstraint("language IN ('en', 'ko')", name=op.f('ck_comments_language_valid')),
     sa.CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name=op.f('ck_comments_stance_valid')),
     sa.CheckConstraint('(hidden_at IS NULL) = (hidden_reason IS NULL)', name=op.f('ck_comments_hidden_has_reason')),
@@ -94,6 +98,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_proposal_id_created_at', ['proposal_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_root_id'), ['root_id'], unique=False)
+        for column in ('proposal_id', 'debate_id'):
+            batch_op.create_index(f'ix_comments_{column}_stance_score', [column, 'stance', 'score', 'created_at'],
+                                  unique=False, postgresql_where=sa.text('deleted_at IS NULL AND hidden_at IS NULL'),
+                                  sqlite_where=sa.text('deleted_at IS NULL AND hidden_at IS NULL'))
 
     op.create_table('comment_votes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -128,6 +136,8 @@ def downgrade():
 
     op.drop_table('comment_votes')
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_proposal_id_stance_score')
+        batch_op.drop_index('ix_comments_debate_id_stance_score')
         batch_op.drop_index(batch_op.f('ix_comments_root_id'))
         batch_op.drop_index('ix_comments_proposal_id_created_at')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))

@@ -1,6 +1,6 @@
-"""Every foundation and deliberation page, in English and in Korean, passes axe-core (WCAG 2.1 A/AA and best
-practices), has exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the chosen
-language. Forms sent empty must answer with their error summary as an alert whose links reach the fields.
+"""Every foundation, deliberation and moderation page, in English and in Korean, passes axe-core (WCAG 2.1 A/AA
+and best practices), has exactly one <h1>, a skip link that moves focus to #main, and <html lang> matching the
+chosen language. Forms sent empty must answer with their error summary as an alert whose links reach the fields.
 
 One test per (language, persona): the persona logs in once through the form and visits its pages, and the
 test reports the problems of every page together. To check a new page, add a PageCase to PAGES."""
@@ -31,6 +31,7 @@ class World:
     facilitator: object
     admin: object
     thread: "Thread"
+    moderation: "Moderated"
 
 
 @dataclass
@@ -88,6 +89,60 @@ def build_threads(make, db, process, citizen, facilitator, admin) -> Thread:
     return Thread(proposal=proposal, debate=debate, replied_to=pro, editable=editable)
 
 
+@dataclass
+class Moderated:
+    """The moderation rows the pages below show. The citizen is the city's moderator; the facilitator writes."""
+    proposal: object  # the facilitator's proposal, whose thread holds the three comments below
+    hidden: object  # the facilitator's comment, hidden by a moderator; its author asked for a review
+    pending: object  # a comment hidden by three flags until a moderator looks
+    flagged: object  # a comment with two open flags, still shown
+    hidden_proposal: object  # the facilitator's proposal, hidden by a moderator
+    blocked: object  # a member blocked in the city…
+    blocked_proposal: object  # …whose proposal reads as hidden
+    blockable: object  # a member the moderator may block
+
+
+def build_moderation(make, db, city, process, moderator, author, admin) -> Moderated:
+    """A queue with open flags, an item hidden by flags, a review request and a blocked member; a thread with
+    hidden comments; a hidden proposal, and the proposal of a blocked member."""
+    from app.deliberation import services as deliberation
+    from app.models import Membership
+    from app.moderation import services
+
+    proposal = make.proposal(process, author, title="망원역 심야 버스 노선",
+                             body="망원역에서 출발하는 심야 버스 노선을 하나 더 만들어 주세요.")
+
+    def post(who, body, stance):
+        return deliberation.post_comment(who, proposal, body, stance, levels=city.comment_levels)
+
+    hidden = post(author, "밤에 버스를 기다리는 분은 010-1234-5678로 전화 주세요.", "for")
+    pending = post(admin, "Whoever wrote this proposal has clearly never taken a bus at night.", "against")
+    flagged = post(admin, "Night buses already run every 20 minutes on this line.", "against")
+    post(moderator, "심야에 일하는 분들에게 꼭 필요한 노선입니다.", "for")
+    flaggers = [make.member(city, name=name) for name in ("이서연", "Daniel", "박지호")]
+    for person, reason in zip(flaggers, ("offensive", "offensive", "other")):
+        services.flag(person, pending, reason, "사람을 비난하는 댓글입니다." if reason == "other" else "",
+                      city.flag_threshold)
+    for person in flaggers[:2]:
+        services.flag(person, flagged, "off_topic", "", city.flag_threshold)
+    services.hide(moderator, hidden, "Personal data")
+    services.request_review(author, hidden, "It is the number of the bus company's help line, not a person's.")
+
+    hidden_proposal = make.proposal(process, author, title="Free parking for my shop's customers",
+                                    body="Visit our shop at Mangwon market for the best prices in town.")
+    services.hide(moderator, hidden_proposal, "Advertising")
+    blocked = make.member(city, name="Spammer")
+    blocked_proposal = make.proposal(process, blocked, title="Cheap loans, call now",
+                                     body="Loans for everyone, visit our office today.")
+    services.block(moderator, db.session.query(Membership).filter_by(user_id=blocked.id, city_id=city.id).one(),
+                   "Advertising in every process")
+    db.session.commit()
+    assert pending.hidden_reason == services.PENDING_REVIEW and flagged.hidden_at is None
+    return Moderated(proposal=proposal, hidden=hidden, pending=pending, flagged=flagged,
+                     hidden_proposal=hidden_proposal, blocked=blocked, blocked_proposal=blocked_proposal,
+                     blockable=flaggers[0])
+
+
 @pytest.fixture
 def world(make, db) -> World:
     """A city with a plan, a process in its second of three rounds (proposals open), a process whose
@@ -120,8 +175,10 @@ def world(make, db) -> World:
         city_services.grant_role(admin, membership, role)
     db.session.commit()
     thread = build_threads(make, db, process, citizen, facilitator, admin)
+    moderated = build_moderation(make, db, city, process, citizen, facilitator, admin)
     return World(city=city, process=process, closed_process=closed, phase=process.phases[1], proposal=proposal,
-                 citizen=citizen, outsider=outsider, facilitator=facilitator, admin=admin, thread=thread)
+                 citizen=citizen, outsider=outsider, facilitator=facilitator, admin=admin, thread=thread,
+                 moderation=moderated)
 
 
 @dataclass(frozen=True)
@@ -133,6 +190,7 @@ class PageCase:
     screenshot: bool = False
     send_empty: bool = False  # submit the main form empty, to check the page with its error messages
     form: str = "main form.form"  # the form send_empty submits (its first submit button)
+    check: str | None = None  # a radio button or checkbox send_empty checks first (the form is otherwise empty)
     sent_status: int | None = None  # the status the empty form must answer with, when it matters
 
 
@@ -154,6 +212,8 @@ PAGES = [
     PageCase("reset-request", lambda w: "/auth/reset"),
     PageCase("account", lambda w: "/auth/account", who="citizen"),
     PageCase("change-password", lambda w: "/auth/password", who="citizen"),
+    PageCase("notifications", lambda w: "/notifications", who="citizen"),
+    PageCase("person", lambda w: f"/c/seoul/people/{w.thread.proposal.author_id}"),
     PageCase("terms", lambda w: "/terms"),
     PageCase("privacy", lambda w: "/privacy"),
     PageCase("not-found", lambda w: "/c/seoul/processes/999999", status=404),
@@ -180,6 +240,32 @@ PAGES = [
     PageCase("debate-new-errors", lambda w: f"/c/seoul/processes/{w.process.id}/debates/new", who="facilitator",
              send_empty=True),
     PageCase("debate-edit", lambda w: f"/c/seoul/debates/{w.thread.debate.id}/edit", who="facilitator"),
+    # Moderation: the queue (open flags, an item hidden by flags, a review request, a blocked member) and its
+    # forms, to the moderator; a thread with hidden comments and a hidden proposal, to the public, to the
+    # moderator (who reads the hidden text, marked) and to their author (who may ask for a review).
+    PageCase("moderation-queue", lambda w: "/c/seoul/moderation", who="citizen", screenshot=True),
+    PageCase("flag", lambda w: f"/c/seoul/flag/comment/{w.moderation.flagged.id}", who="citizen"),
+    PageCase("flag-errors", lambda w: f"/c/seoul/flag/comment/{w.moderation.flagged.id}", who="citizen",
+             send_empty=True, check="input[name='reason'][value='other']"),
+    PageCase("flag-proposal-errors", lambda w: f"/c/seoul/flag/proposal/{w.proposal.id}", who="facilitator",
+             send_empty=True),
+    PageCase("block", lambda w: f"/c/seoul/moderation/members/{w.moderation.blockable.id}/block", who="citizen"),
+    PageCase("block-errors", lambda w: f"/c/seoul/moderation/members/{w.moderation.blockable.id}/block",
+             who="citizen", send_empty=True),
+    PageCase("moderated-thread-public", lambda w: f"/c/seoul/proposals/{w.moderation.proposal.id}"),
+    PageCase("moderated-thread-moderator", lambda w: f"/c/seoul/proposals/{w.moderation.proposal.id}",
+             who="citizen"),
+    PageCase("moderated-thread-author", lambda w: f"/c/seoul/proposals/{w.moderation.proposal.id}",
+             who="facilitator", screenshot=True),
+    PageCase("review", lambda w: f"/c/seoul/review/proposal/{w.moderation.hidden_proposal.id}", who="facilitator"),
+    PageCase("review-errors", lambda w: f"/c/seoul/review/proposal/{w.moderation.hidden_proposal.id}",
+             who="facilitator", send_empty=True),
+    PageCase("hidden-proposal-public", lambda w: f"/c/seoul/proposals/{w.moderation.hidden_proposal.id}"),
+    PageCase("hidden-proposal-author", lambda w: f"/c/seoul/proposals/{w.moderation.hidden_proposal.id}",
+             who="facilitator"),
+    PageCase("hidden-proposal-moderator", lambda w: f"/c/seoul/proposals/{w.moderation.hidden_proposal.id}",
+             who="admin"),
+    PageCase("blocked-author-proposal", lambda w: f"/c/seoul/proposals/{w.moderation.blocked_proposal.id}"),
 ]
 
 
@@ -195,6 +281,8 @@ def check_page(site, world: World, axe_source: str, locale: str, case: PageCase)
         return [f"{case.name} {path}: status {response.status if response else None}, expected {case.status}"]
     problems = []
     if case.send_empty:
+        if case.check:
+            page.locator(case.form).locator(case.check).check()
         with page.expect_navigation() as sent:
             page.locator(case.form).locator("[type='submit']").first.click()
         status = sent.value.status if sent.value else None

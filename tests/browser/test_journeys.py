@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 
+from app.models import Role
+
 pytestmark = pytest.mark.browser
 
 TITLE_KO = "망원동 자전거 보호 차선"
@@ -242,3 +244,163 @@ def test_two_citizens_deliberate_on_a_proposal(open_site, make, green_transport)
 
 def _numbers(text: str) -> list[str]:
     return re.findall(r"\d+", text)
+
+
+PHONE = "010-1234-5678"
+PHONE_COMMENT = f"I live next to the market: call me at {PHONE} tonight and I will show you the crossing."
+
+
+def test_flags_hide_a_comment_until_a_moderator_decides_and_a_spammer_is_blocked(open_site, make, db,
+                                                                                green_transport):
+    """English, without JavaScript, one browser context each. Three citizens flag a comment that gives a phone
+    number, which hides it until a moderator looks; the moderator hides it with a reason, its author asks for a
+    review, and the moderator restores it. Then the moderator blocks a spammer from the queue and lifts the
+    block; the city admin finds each decision in the audit log."""
+    from app.deliberation import services as deliberation
+
+    city, process = green_transport["city"], green_transport["process"]
+    assert city.flag_threshold == 3
+    author = make.member(city, name="Writer")
+    proposal = make.proposal(process, author, title=TITLE_EN, body=BODY_EN)
+    comment = deliberation.post_comment(author, proposal, PHONE_COMMENT, "for")
+    spammer = make.member(city, name="Spammer")
+    spam = make.proposal(process, spammer, title="Cheap loans, call now", body="Loans for everyone, visit our shop.")
+    flaggers = [make.member(city, name=f"Citizen {n}") for n in (1, 2, 3)]
+    moderator = make.member(city, Role.MODERATOR, name="Moderator")
+    admin = make.member(city, Role.ADMIN, name="City admin")
+    db.session.commit()
+    proposal_path, comment_id = f"/c/seoul/proposals/{proposal.id}", comment.id
+    article = f"main article#comment-{comment_id}"
+    list_path = f"/c/seoul/processes/{process.id}/proposals"
+
+    def signed_in(user):
+        site = open_site(javascript=False)
+        site.log_in(user)
+        site.choose_language("en")
+        return site
+
+    public = open_site(javascript=False)
+    public.open(proposal_path)
+    public.choose_language("en")
+    assert PHONE in public.page.locator(article).inner_text()
+
+    # Three citizens flag the comment, each through its Flag link: "Someone's personal data".
+    citizens = [signed_in(flagger) for flagger in flaggers]
+    for number, them in enumerate(citizens, start=1):
+        them.open(proposal_path)
+        them.page.locator(f"{article} a.flag-link[href='/c/seoul/flag/comment/{comment_id}']").click()
+        assert them.path == f"/c/seoul/flag/comment/{comment_id}"
+        choice = them.page.locator("main input[name='reason'][value='personal_data']")
+        assert them.page.locator(f"label[for='{choice.get_attribute('id')}']").inner_text() == "Someone's personal data"
+        choice.check()
+        them.submit()
+        assert them.path == f"{proposal_path}#comment-{comment_id}", them.page.locator("main").inner_text()[:500]
+        assert "Moderators will look at it." in them.page.locator("main .flash-success").inner_text()
+        if number >= 2:
+            public.open(proposal_path)
+            shown = public.page.locator(article).inner_text()
+            if number == 2:
+                assert PHONE in shown, "two flags of three leave it shown"
+    # The third flag hides it until a moderator looks: the public reads why, not the number.
+    assert "Hidden after several flags, until a moderator reviews it." in shown
+    assert PHONE not in public.page.content()
+
+    # The moderator opens Moderation from the header: the comment, its three flags, and its text, marked.
+    mod = signed_in(moderator)
+    mod.open("/c/seoul/")
+    mod.page.locator("header a[href='/c/seoul/moderation']").click()
+    assert mod.path == "/c/seoul/moderation"
+    item = mod.page.locator(f"main li.queue-item:has(h2#q-comment-{comment_id})")
+    assert item.count() == 1, mod.page.locator("main").inner_text()[:1000]
+    assert "Hidden after several flags" in item.locator(".hidden-notice").inner_text()
+    assert PHONE in item.locator(".hidden-content").inner_text()
+    assert "3 open flags" in item.inner_text()
+    assert item.locator("article > ul > li").count() == 3
+    for n in range(3):
+        assert f"Citizen {n + 1}" in item.inner_text()
+    # …and hides it with a reason.
+    item.locator("input[name='reason']").fill("Personal data")
+    item.locator(f"form[action$='/moderation/comment/{comment_id}/hide'] [type='submit']").click()
+    mod.page.wait_for_load_state()
+    assert mod.path == "/c/seoul/moderation"
+    assert mod.page.locator("main .flash-success").count() == 1
+    assert mod.page.locator(f"main h2#q-comment-{comment_id}").count() == 0, "its flags are resolved"
+
+    public.open(proposal_path)
+    assert "Hidden by a moderator: Personal data" in public.page.locator(article).inner_text()
+    assert PHONE not in public.page.content()
+    assert public.page.locator(f"{article} a[href*='/review/']").count() == 0, "only the author asks for a review"
+    # The moderator still reads the text, marked as hidden.
+    mod.open(proposal_path)
+    assert "Hidden by a moderator: Personal data" in mod.page.locator(article).inner_text()
+    assert PHONE in mod.page.locator(f"{article} .prose.hidden-content").inner_text()
+
+    # The author asks for a review from the thread.
+    writer = signed_in(author)
+    writer.open(proposal_path)
+    assert PHONE not in writer.page.locator(article).inner_text()
+    writer.page.locator(f"{article} a[href='/c/seoul/review/comment/{comment_id}']").click()
+    assert writer.path == f"/c/seoul/review/comment/{comment_id}"
+    assert "Hidden by a moderator: Personal data" in writer.page.locator("main").inner_text()
+    writer.page.locator("main textarea[name='text']").fill("It is the number of the market office, not mine.")
+    writer.submit()
+    assert writer.path == f"{proposal_path}#comment-{comment_id}", writer.page.locator("main").inner_text()[:500]
+    assert writer.page.locator("main .flash-success").count() == 1
+
+    # The moderator finds the request in the queue and restores the comment.
+    mod.open("/c/seoul/moderation")
+    item = mod.page.locator(f"main li.queue-item:has(h2#q-comment-{comment_id})")
+    assert "It is the number of the market office, not mine." in item.inner_text()
+    item.locator(f"form[action$='/moderation/comment/{comment_id}/restore'] [type='submit']").click()
+    mod.page.wait_for_load_state()
+    assert mod.page.locator(f"main h2#q-comment-{comment_id}").count() == 0
+    public.open(proposal_path)
+    assert PHONE in public.page.locator(f"{article} .prose").inner_text()
+    assert "Hidden" not in public.page.locator(article).inner_text()
+
+    # A citizen flags the spammer's proposal; the moderator blocks its author from the queue.
+    them = citizens[0]
+    them.open(f"/c/seoul/proposals/{spam.id}")
+    them.page.locator(f"main a.flag-link[href='/c/seoul/flag/proposal/{spam.id}']").click()
+    them.page.locator("main input[name='reason'][value='spam']").check()
+    them.submit()
+    assert them.path == f"/c/seoul/proposals/{spam.id}"
+    mod.open("/c/seoul/moderation")
+    item = mod.page.locator(f"main li.queue-item:has(h2#q-proposal-{spam.id})")
+    assert "Cheap loans, call now" in item.locator("h2").inner_text()
+    item.locator(f"a[href='/c/seoul/moderation/members/{spammer.id}/block']").click()
+    assert mod.path == f"/c/seoul/moderation/members/{spammer.id}/block"
+    assert "Spammer" in mod.page.locator("h1").inner_text()
+    mod.page.locator("main textarea[name='reason']").fill("Advertising in every process")
+    mod.submit()
+    assert mod.path == "/c/seoul/moderation", mod.page.locator("main").inner_text()[:500]
+    unblock = f"form[action='/c/seoul/moderation/members/{spammer.id}/unblock']"
+    blocked = mod.page.locator(f"main li:has({unblock})")
+    assert blocked.count() == 1, mod.page.locator("main").inner_text()[-500:]
+    assert "Spammer" in blocked.inner_text() and "Advertising in every process" in blocked.inner_text()
+    # The public list no longer shows the spammer's proposal (and still shows the others).
+    public.open(list_path)
+    assert public.page.locator(f"main .proposal-list a[href='{proposal_path}']").count() == 1
+    assert public.page.locator(f"main .proposal-list a[href='/c/seoul/proposals/{spam.id}']").count() == 0
+    # The moderator lifts the block from the queue: the proposal is back.
+    blocked.locator(f"{unblock} [type='submit']").click()
+    mod.page.wait_for_load_state()
+    assert mod.page.locator(f"main form[action='/c/seoul/moderation/members/{spammer.id}/unblock']").count() == 0
+    assert mod.page.locator("main .flash-success").count() == 1
+    public.open(list_path)
+    assert public.page.locator(f"main .proposal-list a[href='/c/seoul/proposals/{spam.id}']").count() == 1
+
+    # The city admin reads every decision in the audit log, opened from the header.
+    boss = signed_in(admin)
+    boss.page.locator("header a[href='/c/seoul/audit']").click()
+    assert boss.path == "/c/seoul/audit"
+    actions = boss.page.locator("main table tbody td code").all_inner_texts()
+    for action in ("moderation.auto_hide", "moderation.hide", "moderation.restore", "moderation.block",
+                   "moderation.unblock"):
+        assert action in actions, f"{action} not in the audit log: {actions}"
+
+    # In Korean, the queue declares its language.
+    mod.open("/c/seoul/moderation")
+    mod.choose_language("ko")
+    mod.assert_lang("ko")
+    assert mod.page.locator("h1").count() == 1

@@ -74,7 +74,7 @@ def _add(target, author, body, stance=None, parent=None, minutes_ago=None, level
 
 def _vote(comment, voters, value=1):
     for voter in voters:
-        _db.session.add(CommentVote(user_id=voter.id, comment_id=comment.id, value=value))
+        services.vote_on_comment(voter, comment, value)
     _db.session.commit()
 
 
@@ -420,8 +420,9 @@ def test_a_vote_is_one_row_per_person_and_comment(client, make, db, seoul):
     comment = _add(seoul.proposal, seoul.author, "Count me once.")
     voter = make.member(seoul.city)
     _vote(comment, [voter])
-    with pytest.raises(IntegrityError):
-        _vote(comment, [voter], value=-1)
+    with pytest.raises(IntegrityError):  # the schema refuses a second row, whatever the service does
+        db.session.add(CommentVote(user_id=voter.id, comment_id=comment.id, value=-1))
+        db.session.commit()
     db.session.rollback()
     assert _count(CommentVote) == 1
 
@@ -811,3 +812,19 @@ def test_a_comment_permalink_leads_to_its_place_in_the_thread(client, make, db, 
     assert client.get(f"/c/busan/comments/{comment.id}").status_code == 404
     assert client.get(f"/c/busan/comments/{busan_comment.id}").status_code == 302
     assert client.get("/c/seoul/comments/999999").status_code == 404
+
+
+def test_stored_tallies_follow_every_vote(make, db, seoul):
+    """The comment's up, down and score columns always equal what comment_votes holds."""
+    comment = _add(seoul.proposal, seoul.author, "Count me right.")
+    people = [make.member(seoul.city) for _ in range(4)]
+    for person, value in zip(people, (1, 1, -1, 1)):
+        services.vote_on_comment(person, comment, value)
+    services.vote_on_comment(people[0], comment, 1)    # takes the vote back
+    services.vote_on_comment(people[1], comment, -1)   # changes its mind
+    services.vote_on_comment(people[2], comment, 0)    # takes the vote back
+    db.session.commit()
+    db.session.refresh(comment)
+    rows = db.session.scalars(select(CommentVote.value).where(CommentVote.comment_id == comment.id)).all()
+    assert (comment.up_votes, comment.down_votes, comment.score) == (
+        rows.count(1), rows.count(-1), sum(rows)) == (1, 1, 0)

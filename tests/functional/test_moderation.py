@@ -49,7 +49,7 @@ def test_other_needs_a_text_and_unknown_targets_are_404(app, make, scene):
     client = app.test_client()
     login(client, flagger)
     response = client.post(f"/c/seoul/flag/comment/{comment.id}", data={"reason": "other", "text": ""})
-    assert response.status_code == 200 and "Say what is wrong" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Say what is wrong" in response.get_data(as_text=True)
     assert client.get("/c/seoul/flag/comment/999999").status_code == 404
     assert client.get(f"/c/seoul/flag/spaceship/{comment.id}").status_code == 404
 
