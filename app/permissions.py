@@ -233,6 +233,26 @@ def can_edit_comment(user, comment, now: datetime | None = None) -> Decision:
     return ALLOWED
 
 
+@dataclass(frozen=True)
+class CommentAbilities:
+    vote: bool
+    reply: bool
+    edit: bool
+    delete: bool
+
+
+def comment_abilities(user, comment, may_comment: bool, now: datetime | None = None) -> CommentAbilities:
+    """What the viewer may do with one comment of a thread, given whether they may comment there at all
+    (worked out once per page). The same rules as the can_* predicates above, without building the
+    refusal messages a thread page never shows."""
+    now = now or utcnow()
+    own = _signed_in(user) and comment.author_id == user.id
+    usable = not comment.is_deleted and not comment.is_hidden
+    window = now - comment.created_at <= current_app.config["COMMENT_EDIT_WINDOW"]
+    return CommentAbilities(vote=may_comment and usable and not own, reply=may_comment and usable,
+                            edit=own and usable and window, delete=own and not comment.is_deleted)
+
+
 def can_delete_comment(user, comment) -> Decision:
     if not _signed_in(user) or comment.author_id != user.id:
         return Decision(False, str(_l("Only the author can delete this comment.")))

@@ -125,7 +125,7 @@ STANCES = [("for", 0.35), ("against", 0.35), ("neutral", 0.15), (None, 0.15)]
 
 # What the database must say (COMMENT ON DATABASE) for a kept database to count as seeded by this file.
 # Bump it whenever the seed changes, so databases seeded by an older bench/seed.py are seeded again.
-SEED_MARKER = f"madang-bench seed 2: proposals, a {THREAD_COMMENTS}-comment thread, {THREAD_VOTES} comment votes"
+SEED_MARKER = f"madang-bench seed 3: proposals, a {THREAD_COMMENTS}-comment thread, {THREAD_VOTES} comment votes"
 
 COMMENT_BODIES = [
     "좋은 제안입니다. 저도 매일 이 길로 출퇴근하는데 **아침마다** 위험한 순간이 있습니다.",
@@ -319,6 +319,11 @@ def seed_thread(session, proposal_id: int, opened: datetime, user_ids: list[int]
                           "created_at": after + (now - after) * rng.random() ** 3})
     for start in range(0, len(votes), BATCH):
         session.execute(insert(CommentVote.__table__), votes[start:start + BATCH])
+    # The comments' stored tallies, as the app keeps them when votes arrive one by one.
+    session.execute(text(
+        "UPDATE comments SET up_votes = t.up, down_votes = t.down, score = t.up - t.down FROM ("
+        " SELECT comment_id, count(*) FILTER (WHERE value = 1) AS up, count(*) FILTER (WHERE value = -1) AS down"
+        " FROM comment_votes GROUP BY comment_id) AS t WHERE comments.id = t.comment_id"))
     depths = [0] * (THREAD_MAX_DEPTH + 1)
     for row in rows:
         depths[row["depth"]] += 1

@@ -31,11 +31,22 @@ def thread_context(target):
                                   blocked=frozenset(blocked_user_ids(g.city)),
                                   sees_hidden=permissions.can_see_hidden(current_user, g.city))
     form = new_comment_form(target)
+    may_comment = permissions.can_comment(current_user, target)
+    now = utcnow()
+    views = [view for top in thread.top for view in _walk(top)]
+    for view in views:
+        view.can = permissions.comment_abilities(current_user, view.comment, bool(may_comment), now)
     from app.notifications.services import is_following
 
-    return {"thread": thread, "comment_form": form, "can_comment": permissions.can_comment(current_user, target),
+    return {"thread": thread, "comment_form": form, "can_comment": may_comment,
             "following": is_following(current_user, target),
             "side_for": getattr(target, "side_for", "") or "", "side_against": getattr(target, "side_against", "") or ""}
+
+
+def _walk(view):
+    yield view
+    for reply in view.replies:
+        yield from _walk(reply)
 
 
 def new_comment_form(target, formdata=None) -> CommentForm:

@@ -215,6 +215,7 @@ class CommentView:
     comment: Comment
     hidden_reason: str | None = None  # why it is hidden (by a moderator, by flags, or a blocked author)
     show_body: bool = True  # False for readers who may not see hidden content
+    can: object = None  # what the viewer may do with it (permissions.CommentAbilities)
     score: int = 0
     up: int = 0
     down: int = 0

@@ -828,3 +828,28 @@ def test_stored_tallies_follow_every_vote(make, db, seoul):
     rows = db.session.scalars(select(CommentVote.value).where(CommentVote.comment_id == comment.id)).all()
     assert (comment.up_votes, comment.down_votes, comment.score) == (
         rows.count(1), rows.count(-1), sum(rows)) == (1, 1, 0)
+
+
+def test_thread_abilities_agree_with_the_permission_predicates(app, make, db, seoul):
+    """The thread page works out what a viewer may do per comment without building messages; it must say
+    exactly what the named predicates say."""
+    from app import permissions
+
+    own = _add(seoul.proposal, seoul.author, "Mine.")
+    other_author = make.member(seoul.city)
+    theirs = _add(seoul.proposal, other_author, "Theirs.")
+    gone = _add(seoul.proposal, other_author, "Gone soon.")
+    services.delete_comment(gone)
+    hidden = _add(seoul.proposal, other_author, "Hidden soon.")
+    hidden.hidden_at, hidden.hidden_reason = utcnow(), "test"
+    db.session.commit()
+    outsider = make.user()
+    for viewer in (seoul.author, other_author, outsider):
+        with app.test_request_context():
+            may = permissions.can_comment(viewer, seoul.proposal)
+            for comment in (own, theirs, gone, hidden):
+                got = permissions.comment_abilities(viewer, comment, bool(may))
+                assert got.vote == bool(permissions.can_vote_on_comment(viewer, comment)), (viewer, comment.body)
+                assert got.reply == bool(permissions.can_reply(viewer, comment))
+                assert got.edit == bool(permissions.can_edit_comment(viewer, comment))
+                assert got.delete == bool(permissions.can_delete_comment(viewer, comment))
