@@ -156,10 +156,25 @@ def sentence(note: Notification) -> str:
         NotificationKind.COMMENT_ON_PROPOSAL: _("%(who)s commented on your proposal “%(title)s”.", who=who, title=title),
         NotificationKind.FOLLOWED_COMMENT: _("%(who)s commented on “%(title)s”, which you follow.", who=who, title=title),
         NotificationKind.FOLLOWED_CHANGE: _("“%(title)s”, which you follow, has changed.", title=title),
-        NotificationKind.CONTENT_HIDDEN: _("Something you wrote on “%(title)s” was hidden. You can ask for a review.",
-                                           title=title),
+        NotificationKind.CONTENT_HIDDEN: _("Something you wrote on “%(title)s” was hidden (%(reason)s). You can ask "
+                                           "for a review.", title=title, reason=_hidden_reason(note, target)),
     }
     return texts[NotificationKind(note.kind)]
+
+
+def _hidden_reason(note: Notification, target) -> str:
+    """Why the item was hidden, in words (empty once it is shown again)."""
+    from app.moderation.services import PENDING_REVIEW
+
+    if note.kind != NotificationKind.CONTENT_HIDDEN:
+        return ""
+    item = db.session.get(Comment, note.comment_id) if note.comment_id else target
+    reason = getattr(item, "hidden_reason", None)
+    if reason is None:
+        return _("since shown again")
+    if reason == PENDING_REVIEW:
+        return _("after several flags, until a moderator reviews it")
+    return reason
 
 
 # E-mail ------------------------------------------------------------------------------------------------

@@ -111,6 +111,9 @@ def test_authors_are_told_when_their_content_is_hidden(app, make, db, place):
     client.post(f"/c/seoul/moderation/comment/{comment.id}/hide", data={"reason": "Personal data"})
     notes = _notes(db, writer)
     assert [n.kind for n in notes] == ["content_hidden"] and notes[0].comment_id == comment.id
+    writer_client = app.test_client()
+    login(writer_client, writer)
+    assert "was hidden (Personal data)" in writer_client.get("/notifications").get_data(as_text=True)
 
 
 def _smtp_server():
