@@ -29,7 +29,7 @@ messages: $(PY)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: \
 	  --ignore-dirs='.* __pycache__' --no-location --sort-output \
 	  --project=Madang --copyright-holder="Madang contributors" -o app/translations/messages.pot .
-	$(VENV)/bin/pybabel update -N --ignore-pot-creation-date -i app/translations/messages.pot -d app/translations
+	$(VENV)/bin/pybabel update -N --ignore-obsolete --ignore-pot-creation-date -i app/translations/messages.pot -d app/translations
 
 # axe-core (test-only browser asset), copied from its npm package at a pinned version.
 vendor: $(AXE)
