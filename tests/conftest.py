@@ -278,6 +278,31 @@ def login(client, user_or_email, password: str = PASSWORD):
 
 
 @pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port; yields (port, list of received envelopes)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
 def count_queries(ctx):
     """Counts SQL statements run inside the `with` block: catches N+1 queries."""
 

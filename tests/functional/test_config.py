@@ -112,30 +112,14 @@ def test_csrf_is_enforced_when_enabled(app, make):
 
 
 @pytest.mark.single_db
-def test_mail_goes_over_real_smtp_when_configured(app):
-    from aiosmtpd.controller import Controller
+def test_mail_goes_over_real_smtp_when_configured(app, smtp_server):
+    port, received = smtp_server
+    mailer = create_app({"TESTING": True, "SECRET_KEY": "x", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+                         "MAIL_USE_TLS": False, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    with mailer.app_context():
+        from app.mail import send_mail
 
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        mailer = create_app({"TESTING": True, "SECRET_KEY": "x", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
-                             "MAIL_USE_TLS": False, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
-        with mailer.app_context():
-            from app.mail import send_mail
-
-            send_mail("minji@example.org", "Hello", "Body text 마당")
-    finally:
-        controller.stop()
+        send_mail("minji@example.org", "Hello", "Body text 마당")
     assert len(received) == 1
     assert received[0].rcpt_tos == ["minji@example.org"]
     assert "Subject: Hello" in received[0].content.decode()

@@ -1,7 +1,5 @@
 """Who hears about what: replies, mentions, comments on my proposal, what I follow, hidden content; in the
 app with an unread count, and by e-mail (immediately, or as a daily digest over real SMTP)."""
-import socket
-
 import pytest
 from sqlalchemy import func, select
 
@@ -116,59 +114,38 @@ def test_authors_are_told_when_their_content_is_hidden(app, make, db, place):
     assert "was hidden (Personal data)" in writer_client.get("/notifications").get_data(as_text=True)
 
 
-def _smtp_server():
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, port, received
-
-
 @pytest.mark.single_db
-def test_immediate_mail_and_daily_digest_over_real_smtp(app, make, db, place):
+def test_immediate_mail_and_daily_digest_over_real_smtp(app, make, db, place, smtp_server):
     from app import create_app
 
     city, process, author, proposal = place
-    controller, port, received = _smtp_server()
-    try:
-        mailer = create_app({"TESTING": True, "SECRET_KEY": "x", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
-                             "MAIL_USE_TLS": False, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                             "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
-        author_row = db.session.get(User, author.id)
-        author_row.email_notifications = "immediate"
-        quiet = make.member(city, email="quiet@example.org")
-        quiet_row = db.session.get(User, quiet.id)
-        quiet_row.email_notifications = "none"
-        db.session.add(Follow(user_id=quiet.id, target_type="proposal", target_id=proposal.id))
-        digest_reader = make.member(city, email="digest@example.org")  # daily is the default
-        db.session.add(Follow(user_id=digest_reader.id, target_type="proposal", target_id=proposal.id))
-        db.session.commit()
-        commenter = make.member(city, name="Jaewon")
-        client = mailer.test_client()
-        login(client, commenter)
-        client.post(f"/c/seoul/proposals/{proposal.id}/comments", data={"body": "Where do buses stop?", "stance": ""})
-        assert [e.rcpt_tos for e in received] == [[author.email]]  # immediately, only to the author
-        assert "commented on your proposal" in received[0].content.decode()
-        db.session.commit()  # end the test's read snapshot
-        kinds = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
-        assert (digest_reader.id, "followed_comment") in kinds, kinds
-        runner = mailer.test_cli_runner()
-        with mailer.app_context():  # the command runs in the current app: the one with the mail server
-            result = runner.invoke(args=["notify", "digest"])
-        assert result.exit_code == 0 and "Daily digests sent: 1" in result.output
-        assert [e.rcpt_tos for e in received][-1] == ["digest@example.org"]
-        assert "http://127.0.0.1:5000/c/seoul/comments/" in received[-1].content.decode()
-        with mailer.app_context():
-            assert runner.invoke(args=["notify", "digest"]).output.strip().endswith("sent: 0.")  # nothing twice
-    finally:
-        controller.stop()
+    port, received = smtp_server
+    mailer = create_app({"TESTING": True, "SECRET_KEY": "x", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+                         "MAIL_USE_TLS": False, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    author_row = db.session.get(User, author.id)
+    author_row.email_notifications = "immediate"
+    quiet = make.member(city, email="quiet@example.org")
+    quiet_row = db.session.get(User, quiet.id)
+    quiet_row.email_notifications = "none"
+    db.session.add(Follow(user_id=quiet.id, target_type="proposal", target_id=proposal.id))
+    digest_reader = make.member(city, email="digest@example.org")  # daily is the default
+    db.session.add(Follow(user_id=digest_reader.id, target_type="proposal", target_id=proposal.id))
+    db.session.commit()
+    commenter = make.member(city, name="Jaewon")
+    client = mailer.test_client()
+    login(client, commenter)
+    client.post(f"/c/seoul/proposals/{proposal.id}/comments", data={"body": "Where do buses stop?", "stance": ""})
+    assert [e.rcpt_tos for e in received] == [[author.email]]  # immediately, only to the author
+    assert "commented on your proposal" in received[0].content.decode()
+    db.session.commit()  # end the test's read snapshot
+    kinds = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
+    assert (digest_reader.id, "followed_comment") in kinds, kinds
+    runner = mailer.test_cli_runner()
+    with mailer.app_context():  # the command runs in the current app: the one with the mail server
+        result = runner.invoke(args=["notify", "digest"])
+    assert result.exit_code == 0 and "Daily digests sent: 1" in result.output
+    assert [e.rcpt_tos for e in received][-1] == ["digest@example.org"]
+    assert "http://127.0.0.1:5000/c/seoul/comments/" in received[-1].content.decode()
+    with mailer.app_context():
+        assert runner.invoke(args=["notify", "digest"]).output.strip().endswith("sent: 0.")  # nothing twice
