@@ -28,7 +28,7 @@ def thread_context(target):
 
     thread = services.load_thread(target, current_user, sort=sort, page=page_number(request.args.get("cpage")),
                                   per_page=current_app.config["COMMENTS_PER_PAGE"],
-                                  blocked=frozenset(blocked_user_ids(g.city)),
+                                  blocked=blocked_user_ids(g.city),
                                   sees_hidden=permissions.can_see_hidden(current_user, g.city))
     form = new_comment_form(target)
     may_comment = permissions.can_comment(current_user, target)

@@ -188,10 +188,16 @@ def unsuspend(admin: User, user: User) -> None:
     record(admin, "account.unsuspend", AuditTarget.USER, user.id, city_id=None)
 
 
-def blocked_user_ids(city: City) -> set[int]:
-    """Authors blocked in this city: their content is shown as hidden here."""
-    return set(db.session.scalars(
-        select(Membership.user_id).where(Membership.city_id == city.id, Membership.blocked_at.is_not(None))))
+def blocked_user_ids(city: City) -> frozenset[int]:
+    """Authors blocked in this city: their content is shown as hidden here. Looked up once per request (a
+    proposal page needs it for the proposal and for its thread)."""
+    from flask import g, has_app_context
+
+    cache = g.setdefault("_blocked_user_ids", {}) if has_app_context() else {}
+    if city.id not in cache:
+        cache[city.id] = frozenset(db.session.scalars(
+            select(Membership.user_id).where(Membership.city_id == city.id, Membership.blocked_at.is_not(None))))
+    return cache[city.id]
 
 
 @dataclass

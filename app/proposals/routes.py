@@ -81,7 +81,7 @@ def index(process_id: int):
     from app.moderation.services import blocked_user_ids
 
     visibility = {"include_hidden": permissions.can_see_hidden(current_user, g.city),
-                  "blocked_authors": frozenset(blocked_user_ids(g.city))}
+                  "blocked_authors": blocked_user_ids(g.city)}
     filters = services.ProposalFilters(**visibility)
     if form.validate():
         filters = services.ProposalFilters(
