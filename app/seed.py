@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth.passwords import hash_password
 from app.extensions import db
 from app.markdown import render_markdown
+from app.slugs import unique_process_slug
 from app.models import (
     CensusAgeBand,
     City,
@@ -149,7 +150,7 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
         )
         if process is None:
             process = Process(
-                city_id=city.id, plan_id=plan.id if row.get("uses_plan") else None,
+                slug=unique_process_slug(row["title_en"]), city_id=city.id, plan_id=plan.id if row.get("uses_plan") else None,
                 created_by_id=facilitator.id if facilitator else None,
                 title_ko=row["title_ko"], title_en=row["title_en"],
                 description_ko=row["description_ko"], description_en=row["description_en"],

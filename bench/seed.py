@@ -125,7 +125,7 @@ STANCES = [("for", 0.35), ("against", 0.35), ("neutral", 0.15), (None, 0.15)]
 
 # What the database must say (COMMENT ON DATABASE) for a kept database to count as seeded by this file.
 # Bump it whenever the seed changes, so databases seeded by an older bench/seed.py are seeded again.
-SEED_MARKER = f"madang-bench seed 3: proposals, a {THREAD_COMMENTS}-comment thread, {THREAD_VOTES} comment votes"
+SEED_MARKER = f"madang-bench seed 4: proposals, a {THREAD_COMMENTS}-comment thread, {THREAD_VOTES} comment votes"
 
 COMMENT_BODIES = [
     "좋은 제안입니다. 저도 매일 이 길로 출퇴근하는데 **아침마다** 위험한 순간이 있습니다.",
@@ -360,6 +360,7 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
     from app.markdown import render_markdown
     from app.models import City, District, Membership, Phase, Process, Proposal, User, proposal_targets
     from app.proposals.services import search_key
+    from app.slugs import unique_process_slug
     from app.seed import DATA_FILE as DEMO_DATA
     from app.sdg import load_sdg_reference, read_reference
 
@@ -405,7 +406,7 @@ def seed(url: str, n: int, log=print) -> tuple[BenchTarget, dict]:
         # Only columns the current models have: the schema is young and still changing (bilingual fields).
         ko, en = "서울 2030 녹색 교통 (벤치마크)", PROCESS_TITLE
         about_ko, about_en = "2030년의 서울은 어떻게 이동해야 할까요?", "How should Seoul get around by 2030?"
-        process = Process(city_id=city.id, **_columns(
+        process = Process(city_id=city.id, slug=unique_process_slug(en), **_columns(
             Process, title=en, title_ko=ko, title_en=en, description=about_en, description_ko=about_ko,
             description_en=about_en, description_html=render_markdown(about_en),
             description_html_ko=render_markdown(about_ko), description_html_en=render_markdown(about_en),

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.auth.passwords import hash_password
 from app.extensions import db as _db
+from app.slugs import unique_process_slug
 from app.models import (
     City,
     District,
@@ -236,7 +237,7 @@ class Factory:
                 title: str = "Green transport") -> Process:
         """Phases as (start, end, actions), start and end in days from now."""
         now = datetime.now(timezone.utc)
-        process = Process(city_id=city.id, title_en=title, description_en="About transport",
+        process = Process(slug=unique_process_slug(title), city_id=city.id, title_en=title, description_en="About transport",
                           description_html_en="<p>About transport</p>", plan_id=plan.id if plan else None)
         _db.session.add(process)
         _db.session.flush()

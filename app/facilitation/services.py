@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import diff, record
 from app.extensions import db
 from app.markdown import render_markdown
+from app.slugs import unique_process_slug
 from app.models import AuditTarget, City, Phase, PhaseAction, Plan, Process, User, utcnow
 
 
@@ -94,6 +95,7 @@ def _checked_plan(city: City, plan_id: int | None) -> int | None:
 def create_process(actor: User, city: City, data: ProcessData) -> Process:
     process = Process(city_id=city.id, created_by_id=actor.id)
     _apply_process(process, city, data)
+    process.slug = unique_process_slug(data.title_en, f"{city.slug}-{data.title_ko}")
     db.session.add(process)
     db.session.flush()
     record(actor, "process.create", AuditTarget.PROCESS, process.id, city_id=city.id,

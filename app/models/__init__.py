@@ -17,11 +17,34 @@ from app.models.processes import Phase, PhaseAction, PhaseActionGrant, Process
 from app.models.proposals import Proposal, ProposalState, proposal_plan_items, proposal_targets
 from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
 from app.models.users import User
+from app.models.voting import (
+    BallotStyle,
+    Budget,
+    BudgetBallot,
+    BudgetBallotItem,
+    BudgetOutcome,
+    BudgetRollEntry,
+    OutcomeRule,
+    Participant,
+    Poll,
+    PollBallot,
+    PollMethod,
+    PollOption,
+    PollRank,
+    PollRollEntry,
+    ResidentCode,
+    Support,
+    SupportThreshold,
+    process_districts,
+)
 
 __all__ = [
     "EmailFrequency", "Follow", "FollowedType", "Notification", "NotificationKind", "Flag", "FlagReason", "ModeratedType", "ReviewRequest", "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "Comment", "CommentVote", "Debate", "Stance", "District", "LocalTarget", "Membership",
     "Organization", "OrganizationKind", "OrganizationLevel", "OrganizationMember", "OrganizationRole", "Phase",
     "PhaseAction", "PhaseActionGrant", "Plan", "PlanItem", "Process", "Proposal", "ProposalState", "Role",
     "RoleGrant", "SdgGoal", "SdgIndicator", "SdgTarget", "User", "UTCDateTime", "plan_item_targets",
-    "proposal_plan_items", "proposal_targets", "utcnow",
+    "proposal_plan_items", "proposal_targets", "utcnow", "BallotStyle", "Budget", "BudgetBallot",
+    "BudgetBallotItem", "BudgetOutcome", "BudgetRollEntry", "OutcomeRule", "Participant", "Poll", "PollBallot",
+    "PollMethod", "PollOption", "PollRank", "PollRollEntry", "ResidentCode", "Support", "SupportThreshold",
+    "process_districts",
 ]

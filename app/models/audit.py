@@ -24,6 +24,8 @@ class AuditTarget(StrEnum):
     DEBATE = "debate"
     COMMENT = "comment"
     FLAG = "flag"
+    BUDGET = "budget"
+    POLL = "poll"
 
 
 class AuditEvent(Base):

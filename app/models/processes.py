@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, enum_check, enum_column_type, utcnow
@@ -25,9 +25,15 @@ class Process(Base):
     """Titles and descriptions are written by staff in Korean and English (either may be left empty)."""
 
     __tablename__ = "processes"
-    __table_args__ = (bilingual_check("title"),)
+    __table_args__ = (
+        bilingual_check("title"),
+        CheckConstraint("slug <> ''", name="slug_not_empty"),
+        CheckConstraint("min_age IS NULL OR (min_age >= 0 AND min_age <= 130)", name="min_age_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A short name unique on the instance, for the command line (`flask pb outcome <slug>`) and exports.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
     title_ko: Mapped[str] = mapped_column(String(200), default="")
@@ -38,11 +44,24 @@ class Process(Base):
     description_html_en: Mapped[str] = mapped_column(Text, default="")
     eligibility_note_ko: Mapped[str] = mapped_column(String(500), default="")
     eligibility_note_en: Mapped[str] = mapped_column(String(500), default="")
+    # Who may vote (support, budget and poll ballots): verified residents only, residents of the listed
+    # districts only (none listed: all), and a minimum age (by birth year).
+    require_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    min_age: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     city: Mapped["City"] = relationship()  # noqa: F821
+    eligible_districts: Mapped[list["District"]] = relationship(  # noqa: F821
+        secondary="process_districts", order_by="District.name_en"
+    )
+    budget: Mapped["Budget | None"] = relationship(  # noqa: F821
+        back_populates="process", cascade="all, delete-orphan", passive_deletes=True
+    )
+    thresholds: Mapped[list["SupportThreshold"]] = relationship(  # noqa: F821
+        order_by="SupportThreshold.supports", cascade="all, delete-orphan", passive_deletes=True
+    )
     plan: Mapped["Plan | None"] = relationship()  # noqa: F821
     phases: Mapped[list["Phase"]] = relationship(
         back_populates="process", order_by="Phase.starts_at", cascade="all, delete-orphan",

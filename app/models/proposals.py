@@ -5,7 +5,19 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, enum_check, enum_column_type, utcnow
@@ -47,6 +59,13 @@ class Proposal(Base):
         ),
         # The list's order (newest first, id breaking ties) read straight from the index, deep pages included.
         Index("ix_proposals_process_id_created_at_id", "process_id", "created_at", "id"),
+        # "Most supported" first, read from the index.
+        Index("ix_proposals_process_id_support_count_id", "process_id", "support_count", "id"),
+        CheckConstraint("support_count >= 0", name="support_count_not_negative"),
+        CheckConstraint("(feasible IS NULL) = (feasibility_reviewed_at IS NULL)", name="feasibility_has_time"),
+        CheckConstraint("feasible IS NULL OR feasible OR feasibility_reason IS NOT NULL",
+                        name="infeasible_has_reason"),
+        UniqueConstraint("process_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +92,17 @@ class Proposal(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    # Supports, kept with each support and withdrawal in the same transaction (equal to COUNT(*) of supports).
+    support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the proposal first reached a support tier that requires the city's answer.
+    answer_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Participatory budgets: a planner's feasibility review (only feasible projects are on the ballot).
+    feasible: Mapped[bool | None] = mapped_column(Boolean)
+    feasibility_reason: Mapped[str | None] = mapped_column(String(1000))
+    feasibility_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feasibility_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The project's id on the platform it was imported from (a .pb file's project_id).
+    external_id: Mapped[str | None] = mapped_column(String(64))
 
     process: Mapped["Process"] = relationship()  # noqa: F821
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])  # noqa: F821
