@@ -59,6 +59,8 @@ class Config:
     COMMENT_EDIT_WINDOW = timedelta(minutes=15)
     COMMENTS_PER_PAGE = 20
     COMMENT_RATE_LIMIT = "10 per minute"
+    # Attempts at a resident code, per person: enough for typos, too few to guess codes.
+    RESIDENT_CODE_RATE_LIMIT = "5 per minute;20 per day"
     PROPOSALS_PER_PAGE = 20
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128

@@ -66,6 +66,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.notifications import bp as notifications_bp
     from app.notifications import services as notification_services
     from app.proposals import bp as proposals_bp
+    from app.voting import bp as voting_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -74,6 +75,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(proposals_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(deliberation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(voting_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
 

@@ -1,4 +1,4 @@
-"""`flask --app app …` commands: seed, sdg (plus Flask-Migrate's own `db`)."""
+"""`flask --app app …` commands: seed, sdg, city, notify, pb (plus Flask-Migrate's own `db`)."""
 from __future__ import annotations
 
 import click
@@ -67,7 +67,101 @@ def city_create(slug, name_en, name_ko, time_zone, default_locale, admin_email):
     click.echo(f"City {city.slug} created: /c/{city.slug}/")
 
 
+pb_cli = AppGroup("pb", help="Participatory budgets in the Pabulib .pb format (pabulib.org).")
+
+
+@pb_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--city", "city_slug", help="The city to import into (default: the city META's unit names, "
+              "created if needed).")
+def pb_import(file: str, city_slug: str | None):
+    """Create a process with the file's budget, projects and ballots (each voter an imported participant)."""
+    from app.methods.pabulib import PabulibError
+    from app.voting.pabulib_io import ImportProblem, import_pb
+
+    try:
+        with open(file, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    try:
+        process = import_pb(text, city_slug)
+    except (PabulibError, ImportProblem) as problem:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {problem}") from problem
+    db.session.commit()
+    budget = process.budget
+    click.echo(f"Imported {file} into {process.city.slug}: {len(process_projects(process))} projects, "
+               f"{ballots_of(process)} ballots, budget {budget.amount} {budget.currency}, rule {budget.rule}.")
+    click.echo(f"process: {process.slug}")
+
+
+def process_projects(process):
+    from app.voting.budget_services import ballot_projects
+
+    return ballot_projects(process)
+
+
+def ballots_of(process) -> int:
+    from app.voting.budget_services import ballot_count
+
+    return ballot_count(process)
+
+
+def _budget_process(slug: str):
+    from sqlalchemy import select
+
+    from app.models import Process
+
+    process = db.session.scalar(select(Process).where(Process.slug == slug))
+    if process is None:
+        raise click.ClickException(f"no process with the slug {slug!r}")
+    if process.budget is None:
+        raise click.ClickException(f"process {slug!r} has no participatory budget")
+    return process
+
+
+@pb_cli.command("outcome")
+@click.argument("slug")
+@click.option("--rule", type=click.Choice(["greedy", "mes", "mes-add1", "mes-add1-greedy"]),
+              help="The rule to count by (default: the process's own).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: rule, winners (.pb project ids), total_cost, "
+              "seconds.")
+def pb_outcome(slug: str, rule: str | None, as_json: bool):
+    """Count a process's budget ballots by a rule."""
+    import json
+    from fractions import Fraction
+
+    from app.voting.budget_services import compute, project_key
+
+    outcome = compute(_budget_process(slug), rule)
+    total = Fraction(outcome.result.total_cost)
+    total_value = total.numerator if total.denominator == 1 else float(total)
+    winners = [project_key(p) for p in outcome.winners]
+    if as_json:
+        click.echo(json.dumps({"rule": outcome.rule, "winners": winners, "total_cost": total_value,
+                               "seconds": round(outcome.seconds, 6)}))
+        return
+    click.echo(f"{outcome.rule}: {len(winners)} winners, total cost {total_value}, {outcome.seconds:.3f} s")
+    for project in outcome.winners:
+        click.echo(f"  {project_key(project)}\t{project.cost}\t{project.title}")
+
+
+@pb_cli.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def pb_export(slug: str, file: str):
+    """Write a process's budget, projects and anonymised ballots as a .pb file."""
+    from app.voting.pabulib_io import process_to_pb
+
+    text = process_to_pb(_budget_process(slug))
+    with open(file, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    click.echo(f"Wrote {file}.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(pb_cli)
     app.cli.add_command(city_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(seed_cli)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import City, Membership, PhaseAction, Process, Proposal, ProposalState, Role, utcnow
+from app.models.base import current_language
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def can_suspend_accounts(user) -> bool:
 
 def can_see_staff_pages(user, city: City) -> bool:
     return (can_manage_processes(user, city) or can_manage_roles(user, city) or can_view_audit_log(user, city)
-            or can_moderate(user, city))
+            or can_moderate(user, city) or has_role(user, city, Role.PLANNER))
 
 
 def phase_allows(process: Process, action: PhaseAction, now: datetime | None = None) -> Decision:
@@ -258,4 +259,92 @@ def can_delete_comment(user, comment) -> Decision:
         return Decision(False, str(_l("Only the author can delete this comment.")))
     if comment.is_deleted:
         return Decision(False, str(_l("This comment is already deleted.")))
+    return ALLOWED
+
+
+# --- Voting -------------------------------------------------------------------------------------------------
+
+def can_manage_voting(user, city: City) -> bool:
+    """Set up budgets, polls, support tiers and who may vote; certify outcomes: facilitators and admins."""
+    return has_role(user, city, Role.FACILITATOR, Role.ADMIN)
+
+
+def can_plan(user, city: City) -> bool:
+    """Review feasibility, import resident codes, verify residents, see the answer queue: planners and admins."""
+    return has_role(user, city, Role.PLANNER, Role.ADMIN)
+
+
+def may_vote_in(user, process: Process, now: datetime | None = None) -> Decision:
+    """Whether the person may vote in this process at all (whatever the phase): a confirmed member, not
+    blocked, and within the process's eligibility (verified residents, districts, minimum age)."""
+    now = now or utcnow()
+    citizen = _citizen_of(user, process.city)
+    if not citizen:
+        return citizen
+    from app.voting.services import eligibility_problem
+
+    membership = membership_of(user, process.city)
+    problem = eligibility_problem(membership, process, now)
+    if problem is None:
+        return ALLOWED
+    if problem == "verified":
+        return Decision(False, str(_l("Only verified residents can vote in this process. Enter the resident code "
+                                      "the city gave you on your membership page, or ask at a service desk.")))
+    if problem == "district":
+        names = ", ".join(d.name(current_language()) for d in process.eligible_districts)
+        return Decision(False, str(_l("Only residents of these districts can vote in this process: %(districts)s.",
+                                      districts=names)))
+    if problem == "birth_year":
+        return Decision(False, str(_l("This vote is for people aged %(age)d or over: add your birth year on your "
+                                      "membership page to take part.", age=process.min_age)))
+    return Decision(False, str(_l("This vote is for people aged %(age)d or over.", age=process.min_age)))
+
+
+def can_support(user, proposal: Proposal, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    if proposal.state == ProposalState.WITHDRAWN:
+        return Decision(False, str(_l("This proposal was withdrawn; it takes no more supports.")))
+    if proposal.hidden_at is not None:
+        return Decision(False, str(_l("This proposal is hidden by a moderator.")))
+    gate = phase_allows(proposal.process, PhaseAction.SUPPORT, now)
+    if not gate:
+        return gate
+    return may_vote_in(user, proposal.process, now)
+
+
+def can_vote_budget(user, process: Process, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    if process.budget is None:
+        return Decision(False, str(_l("This process has no participatory budget.")))
+    gate = phase_allows(process, PhaseAction.BUDGET_VOTE, now)
+    if not gate:
+        return gate
+    decision = may_vote_in(user, process, now)
+    if not decision:
+        return decision
+    if process.budget.secret:
+        from app.models import BudgetRollEntry
+        from app.voting.services import existing_participant
+
+        participant = existing_participant(membership_of(user, process.city))
+        if participant is not None and db.session.get(BudgetRollEntry, (process.id, participant.id)) is not None:
+            return Decision(False, str(_l("You have cast your secret ballot. A secret ballot is final.")))
+    return ALLOWED
+
+
+def can_vote_poll(user, poll, now: datetime | None = None) -> Decision:
+    now = now or utcnow()
+    gate = phase_allows(poll.process, PhaseAction.POLL_VOTE, now)
+    if not gate:
+        return gate
+    decision = may_vote_in(user, poll.process, now)
+    if not decision:
+        return decision
+    if poll.secret:
+        from app.models import PollRollEntry
+        from app.voting.services import existing_participant
+
+        participant = existing_participant(membership_of(user, poll.process.city))
+        if participant is not None and db.session.get(PollRollEntry, (poll.id, participant.id)) is not None:
+            return Decision(False, str(_l("You have cast your secret ballot. A secret ballot is final.")))
     return ALLOWED

@@ -190,7 +190,67 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
         db.session.add(proposal)
     db.session.flush()
     _seed_deliberation(processes["green-transport"], citizens, staff_users.get("facilitator"))
+    _seed_supports(processes["green-transport"], citizens, staff_users.get("facilitator"))
+    _seed_budget(processes["safer-school-routes"], citizens, staff_users.get("facilitator"),
+                 staff_users.get("planner"))
     return logins
+
+
+def _seed_supports(process: Process, citizens: list[User], facilitator: User | None) -> None:
+    """Support tiers on the green-transport process (as Democracy Seoul runs them, scaled to a hundred demo
+    residents: 10 → a public forum, 30 → the city must answer) and supports from the residents, most on the
+    first proposals. Once."""
+    from app.models import Membership
+    from app.voting import supports
+
+    if process.thresholds or facilitator is None:
+        return
+    supports.add_tier(facilitator, process, supports.TierData(supports=10, label_ko="공개 토론회",
+                                                             label_en="Public forum", requires_answer=False))
+    supports.add_tier(facilitator, process, supports.TierData(supports=30, label_ko="서울시 답변",
+                                                             label_en="The city answers", requires_answer=True))
+    proposals = list(db.session.scalars(select(Proposal).where(Proposal.process_id == process.id)
+                                        .order_by(Proposal.created_at)))
+    memberships = {m.user_id: m for m in db.session.scalars(
+        select(Membership).where(Membership.city_id == process.city_id))}
+    for rank, proposal in enumerate(proposals):
+        wanted = max(0, 34 - rank * 6)  # 34, 28, 22, … supports: the first crosses both tiers
+        for citizen in citizens[rank: rank + wanted]:
+            supports.support(memberships[citizen.id], proposal)
+
+
+def _seed_budget(process: Process, citizens: list[User], facilitator: User | None, planner: User | None) -> None:
+    """The finished school-routes process as a participatory budget of ₩500,000,000: its proposals reviewed
+    feasible, a knapsack ballot from each demo resident (leaning to their own district's projects), and the
+    outcome certified by equal shares. Once."""
+    import random
+
+    from app.models import Membership
+    from app.voting import budget_services as budget
+
+    if process.budget is not None or facilitator is None or planner is None:
+        return
+    budget.configure_budget(facilitator, process, budget.BudgetSettings(
+        amount=Decimal(500_000_000), currency="KRW", ballot_style="knapsack", min_projects=1, max_projects=None,
+        min_share=None, points_total=None, points_max=None, rule="mes-add1-greedy", secret=False))
+    proposals = list(db.session.scalars(select(Proposal).where(Proposal.process_id == process.id)
+                                        .order_by(Proposal.id)))
+    for proposal in proposals:
+        budget.review_feasibility(planner, proposal, True, "", None)
+    rng = random.Random(2026)
+    for citizen in citizens:
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == citizen.id,
+                                                                Membership.city_id == process.city_id))
+        ranked = sorted(proposals, key=lambda p: (p.district_id != membership.district_id, rng.random()))
+        chosen, spent = {}, Decimal(0)
+        for proposal in ranked[:rng.randint(2, 6)]:
+            if spent + proposal.cost <= Decimal(500_000_000):
+                chosen[proposal.id] = 1
+                spent += proposal.cost
+        if chosen:
+            budget.cast_ballot(membership, process, chosen)
+    db.session.refresh(process)
+    budget.certify(facilitator, process)
 
 
 DEMO_THREAD = [

@@ -37,10 +37,18 @@ def number(value) -> str:
     return format_decimal(value, locale=str(get_locale()))
 
 
-def money(value: Decimal | None, currency: str = "KRW") -> str:
+# Currencies without a minor unit in everyday use: amounts are shown in whole units.
+WHOLE_UNIT_CURRENCIES = frozenset({"KRW", "JPY"})
+
+
+def money(value: Decimal | float | None, currency: str = "KRW") -> str:
     if value is None:
         return ""
-    text = format_decimal(value, locale=str(get_locale()))
+    places = 0 if currency in WHOLE_UNIT_CURRENCIES else 2
+    value = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    whole = places == 0 or value == value.to_integral_value()
+    text = format_decimal(value.quantize(Decimal(1) if whole else Decimal("0.01")),
+                          format="#,##0" if whole else "#,##0.00", locale=str(get_locale()))
     return f"₩{text}" if currency == "KRW" else f"{text} {currency}"
 
 

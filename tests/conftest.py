@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -276,6 +277,53 @@ def login(client, user_or_email, password: str = PASSWORD):
     response = client.post("/auth/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def postgres_only(db) -> None:
+    """Races need concurrent writers: PostgreSQL. (SQLite has one writer at a time.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+
+
+def same_person_clients(app, user, n: int) -> list:
+    """n clients sharing one logged-in session (one login, its cookie copied): one person clicking n times."""
+    first = app.test_client()
+    login(first, user)
+    cookie = first.get_cookie("session")
+    clients = [first]
+    for _ in range(n - 1):
+        each = app.test_client()
+        each.set_cookie(cookie.key, cookie.value, domain=cookie.domain or "localhost")
+        clients.append(each)
+    return clients
+
+
+def posting(url: str, data=None):
+    """The request all_at_once sends: POST `data` (a dict, or a function of the client's index) to `url`."""
+    return lambda index, client: client.post(url, data=data(index) if callable(data) else data).status_code
+
+
+def all_at_once(clients, request, timeout: float = 120) -> list:
+    """Runs `request(index, client)` in one thread per client, released together by a barrier; returns each
+    result (a status code, or the exception's repr) in the clients' order. Build URLs and data before: the
+    threads have no application context."""
+    barrier = threading.Barrier(len(clients))
+    results: list = [None] * len(clients)
+
+    def run(index, client):
+        barrier.wait(timeout=30)
+        try:
+            results[index] = request(index, client)
+        except Exception as error:  # reported in the caller's assertion, not lost in the thread
+            results[index] = repr(error)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
 
 
 @pytest.fixture

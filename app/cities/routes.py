@@ -35,7 +35,7 @@ def join():
     city = g.city
     if permissions.is_member(current_user, city):
         flash(_("You are already a member of %(city)s.", city=city.name(_locale())), "info")
-        return redirect(url_for("cities.home"))
+        return redirect(url_for("voting.residence"))
     form = JoinCityForm()
     form.district.choices = [(0, _("Choose your district"))] + [
         (d.id, d.name(_locale())) for d in sorted(city.districts, key=lambda d: d.name(_locale()))
@@ -67,8 +67,10 @@ def process(process_id: int):
         select(func.count(Proposal.id)).where(Proposal.process_id == process.id)
     )
     from app.deliberation.routes import debates_of
+    from app.voting.poll_services import polls_of
 
     return render_template("cities/process.html", process=process, now=now, debates=debates_of(process),
+                           polls=polls_of(process),
                            current_phase=process.phase_at(now), proposal_count=proposal_count,
                            propose=permissions.can_propose(current_user, process, now))
 
@@ -140,8 +142,9 @@ def _locale() -> str:
 
 
 @bp.route("/people/<int:user_id>")
-def person(user_id: int):
-    """A member's public page in this city: their name and what they published here."""
+def person(user_id: int, verification_form=None):
+    """A member's public page in this city: their name and what they published here; planners verify the
+    member's residence by hand here (the voting blueprint handles the form, and shows it again with errors)."""
     city = g.city
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id,
                                                             Membership.city_id == city.id))
@@ -154,5 +157,10 @@ def person(user_id: int):
         select(Proposal).join(Process, Proposal.process_id == Process.id)
         .where(Proposal.author_id == user_id, Process.city_id == city.id, Proposal.hidden_at.is_(None))
         .order_by(Proposal.created_at.desc()).limit(50)).all()
+    if verification_form is None and permissions.can_plan(current_user, city):
+        from app.voting.routes import manual_verification_form
+
+        verification_form = manual_verification_form(membership)
     return render_template("cities/person.html", person=membership.user, membership=membership,
-                           proposals=proposals, blocked=user_id in blocked_user_ids(city))
+                           proposals=proposals, blocked=user_id in blocked_user_ids(city),
+                           verification_form=verification_form)

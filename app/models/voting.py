@@ -125,6 +125,7 @@ class BallotStyle(StrEnum):
     APPROVAL = "approval"      # choose between min and max projects
     KNAPSACK = "knapsack"      # choose projects whose total cost fits the budget
     CUMULATIVE = "cumulative"  # spread N points, at most M on one project
+    ORDINAL = "ordinal"        # rank projects (imported from other platforms; counted greedily by Borda score)
 
 
 class OutcomeRule(StrEnum):

@@ -35,7 +35,7 @@ class WithdrawForm(Form):
     submit = SubmitField(_l("Withdraw proposal"))
 
 
-SORTS = ("newest", "oldest")
+SORTS = ("newest", "oldest", "supports")
 
 
 class FilterForm(Form):

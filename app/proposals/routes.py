@@ -77,7 +77,7 @@ def index(process_id: int):
     form.district.choices = _district_choices(_("All districts"))
     labels = state_labels()
     form.state.choices = [("", _("All states"))] + list(labels.items())
-    form.sort.choices = [("newest", _("Newest")), ("oldest", _("Oldest"))]
+    form.sort.choices = [("newest", _("Newest")), ("oldest", _("Oldest")), ("supports", _("Most supported"))]
     from app.moderation.services import blocked_user_ids
 
     visibility = {"include_hidden": permissions.can_see_hidden(current_user, g.city),
@@ -129,6 +129,7 @@ def new(process_id: int):
 def show(proposal_id: int):
     proposal = _proposal_in_city(proposal_id)
     from app.deliberation.routes import thread_context
+    from app.voting.supports import support_panel
 
     from app.moderation.services import BLOCKED_AUTHOR_REASON, blocked_user_ids
 
@@ -138,7 +139,8 @@ def show(proposal_id: int):
                            hidden_reason=hidden_reason, sees_hidden=permissions.can_see_hidden(current_user, g.city),
                            state_labels=state_labels(), now=utcnow(), **thread_context(proposal),
                            can_edit=permissions.can_edit_proposal(current_user, proposal),
-                           can_withdraw=permissions.can_withdraw_proposal(current_user, proposal))
+                           can_withdraw=permissions.can_withdraw_proposal(current_user, proposal),
+                           supports=support_panel(current_user, proposal))
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

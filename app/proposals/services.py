@@ -155,4 +155,6 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
         query = query.where(Proposal.state == filters.state)
     if filters.sort == "oldest":
         return query.order_by(Proposal.created_at.asc(), Proposal.id.asc())
+    if filters.sort == "supports":  # read from the index (process_id, support_count, id)
+        return query.order_by(Proposal.support_count.desc(), Proposal.id.desc())
     return query.order_by(Proposal.created_at.desc(), Proposal.id.desc())

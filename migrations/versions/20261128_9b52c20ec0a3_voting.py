@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('rule', sa.String(length=15), nullable=False),
     sa.Column('secret', sa.Boolean(), nullable=False),
     sa.CheckConstraint("(ballot_style = 'cumulative') = (points_total IS NOT NULL)", name=op.f('ck_budgets_points_for_cumulative')),
-    sa.CheckConstraint("ballot_style IN ('approval', 'knapsack', 'cumulative')", name=op.f('ck_budgets_ballot_style_valid')),
+    sa.CheckConstraint("ballot_style IN ('approval', 'knapsack', 'cumulative', 'ordinal')", name=op.f('ck_budgets_ballot_style_valid')),
     sa.CheckConstraint("rule IN ('greedy', 'mes', 'mes-add1', 'mes-add1-greedy')", name=op.f('ck_budgets_rule_valid')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_budgets_amount_positive')),
     sa.CheckConstraint('max_projects IS NULL OR max_projects >= 1', name=op.f('ck_budgets_max_projects_range')),

@@ -20,7 +20,7 @@ from app import create_app
 from app.deliberation import services
 from app.extensions import db as _db
 from app.models import AuditEvent, Comment, CommentVote, Debate, ProposalState, Role, utcnow
-from tests.conftest import login
+from tests.conftest import all_at_once, login, postgres_only, posting
 
 
 @pytest.fixture
@@ -427,29 +427,8 @@ def test_a_vote_is_one_row_per_person_and_comment(client, make, db, seoul):
     assert _count(CommentVote) == 1
 
 
-def _postgres_only(db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL")
 
 
-def _all_at_once(clients, url, data) -> list:
-    barrier = threading.Barrier(len(clients))
-    results: list = [None] * len(clients)
-
-    def run(index, each):
-        barrier.wait(timeout=30)
-        try:
-            results[index] = each.post(url, data=data).status_code
-        except Exception as error:  # reported in the assertion, not lost in the thread
-            results[index] = repr(error)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @contextmanager
@@ -481,28 +460,28 @@ def _meeting_before(statement_start: str, parties: int, linger: float = 0.5):
 
 
 def test_simultaneous_votes_of_one_person_leave_one_row(app, make, db, seoul):
-    _postgres_only(db)
+    postgres_only(db)
     comment = _add(seoul.proposal, seoul.author, "Everyone click at once.")
     voter = make.member(seoul.city)
     clients = [app.test_client() for _ in range(8)]
     for each in clients:
         login(each, voter)
     with _meeting_before("INSERT INTO COMMENT_VOTES", 8):
-        results = _all_at_once(clients, f"/c/seoul/comments/{comment.id}/vote", {"value": "up"})
+        results = all_at_once(clients, posting(f"/c/seoul/comments/{comment.id}/vote", {"value": "up"}))
     assert results == [302] * 8
     assert _count(CommentVote, CommentVote.comment_id == comment.id) == 1
     assert _vote_row(voter, comment).value == 1
 
 
 def test_simultaneous_votes_of_eight_people_leave_eight_rows(app, make, db, seoul):
-    _postgres_only(db)
+    postgres_only(db)
     comment = _add(seoul.proposal, seoul.author, "Everyone click at once.")
     clients = []
     for _ in range(8):
         each = app.test_client()
         login(each, make.member(seoul.city))
         clients.append(each)
-    results = _all_at_once(clients, f"/c/seoul/comments/{comment.id}/vote", {"value": "up"})
+    results = all_at_once(clients, posting(f"/c/seoul/comments/{comment.id}/vote", {"value": "up"}))
     assert results == [302] * 8
     assert _count(CommentVote, CommentVote.comment_id == comment.id, CommentVote.value == 1) == 8
 
