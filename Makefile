@@ -7,7 +7,7 @@ PORT ?= 5000
 AXE_VERSION := 4.14.1
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run install install-test translations messages vendor test test-fast test-sqlite test-postgres bench clean
+.PHONY: run install install-test translations messages vendor test test-fast test-sqlite test-postgres bench bench-pb clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ test-fast: install-test
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+
+# The PB rules beside pabutools (a test extra); add ARGS=--with-reference for pabutools on Mokotów (minutes).
+bench-pb: install-test
+	$(PY) bench/pb.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance tests/browser/vendor

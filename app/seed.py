@@ -251,6 +251,40 @@ def _seed_budget(process: Process, citizens: list[User], facilitator: User | Non
             budget.cast_ballot(membership, process, chosen)
     db.session.refresh(process)
     budget.certify(facilitator, process)
+    _seed_poll(process, citizens, facilitator, rng)
+
+
+POLL_OPTIONS = [
+    ("등하교 시간 차 없는 거리", "Car-free streets at school times"),
+    ("어린이보호구역 확대", "Larger school zones"),
+    ("보행 안전 도우미", "School-route guardians"),
+    ("통학로 조명 개선", "Better lighting on school routes"),
+]
+
+
+def _seed_poll(process: Process, citizens: list[User], facilitator: User, rng) -> None:
+    """A finished ranked poll on the school-routes process: which measure should come first next year."""
+    from app.models import Membership
+    from app.models import PollMethod
+    from app.voting import poll_services as polls
+    from app.voting.services import participant_for
+
+    poll = polls.create_poll(facilitator, process, polls.PollData(
+        question_ko="내년에 가장 먼저 추진할 통학로 안전 대책은 무엇인가요?",
+        question_en="Which school-route measure should come first next year?",
+        description_ko="원하는 만큼 순위를 매겨 주세요.", description_en="Rank as many as you like.",
+        method=PollMethod.SCHULZE, secret=False,
+        options=tuple(polls.OptionData(label_ko=ko, label_en=en) for ko, en in POLL_OPTIONS)))
+    option_ids = [option.id for option in poll.options]
+    leaning = [0, 0, 1, 2, 0, 3, 1, 0]  # most residents put car-free streets first
+    for n, citizen in enumerate(citizens[:80]):
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == citizen.id,
+                                                                Membership.city_id == process.city_id))
+        first = leaning[n % len(leaning)]
+        rest = [i for i in range(len(option_ids)) if i != first]
+        rng.shuffle(rest)
+        ranking = [option_ids[first]] + [option_ids[i] for i in rest[:rng.randint(0, 3)]]
+        polls.cast_ballot(poll, participant_for(membership), ranking)
 
 
 DEMO_THREAD = [

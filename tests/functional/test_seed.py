@@ -1,13 +1,30 @@
 """The demo city: realistic, complete, and idempotent."""
 from sqlalchemy import func, select
 
-from app.models import City, District, Membership, Plan, Process, Proposal, Role, RoleGrant, User, utcnow
+from app.models import (
+    BudgetBallot,
+    BudgetOutcome,
+    City,
+    District,
+    Membership,
+    Plan,
+    PollBallot,
+    Process,
+    Proposal,
+    Role,
+    RoleGrant,
+    Support,
+    SupportThreshold,
+    User,
+    utcnow,
+)
 from tests.conftest import login
 
 
 def _counts(db):
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (City, District, User, Membership, RoleGrant, Plan, Process, Proposal)}
+            for model in (City, District, User, Membership, RoleGrant, Plan, Process, Proposal, Support,
+                          SupportThreshold, BudgetBallot, BudgetOutcome, PollBallot)}
 
 
 def test_seed_demo_is_complete_and_idempotent(app, db):
@@ -20,6 +37,16 @@ def test_seed_demo_is_complete_and_idempotent(app, db):
     assert counts["City"] == 1 and counts["District"] == 25 and counts["Process"] == 3
     assert 38 <= counts["Proposal"] <= 42
     assert counts["User"] >= 104
+    assert counts["SupportThreshold"] == 2 and counts["Support"] > 100
+    assert counts["BudgetBallot"] == 100 and counts["BudgetOutcome"] == 1 and counts["PollBallot"] == 80
+    # The certified demo budget recounts to itself, and the supports' stored counts match the rows.
+    from app.voting import budget_services
+
+    certified = db.session.scalar(select(BudgetOutcome))
+    process = db.session.get(Process, certified.process_id)
+    assert budget_services.compute(process, certified.rule).winner_ids == certified.winner_ids
+    stored = db.session.scalar(select(func.sum(Proposal.support_count)))
+    assert stored == counts["Support"]
     second = runner.invoke(args=["seed", "demo", "--password", "demo password 2026"])
     assert second.exit_code == 0, second.output
     db.session.expire_all()
