@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import StopValidation
 
 
 def nfc(value):
@@ -16,3 +18,9 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             filters = [nfc, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+
+def finite_number(form, field):
+    """Refuse NaN and infinities (Decimal reads "NaN", "sNaN", "Infinity"), before any range check."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount in numbers."))

@@ -316,6 +316,12 @@ def can_vote_budget(user, process: Process, now: datetime | None = None) -> Deci
     now = now or utcnow()
     if process.budget is None:
         return Decision(False, str(_l("This process has no participatory budget.")))
+    if process.budget.ballot_style == "ordinal":
+        return Decision(False, str(_l("These ballots were imported from another platform; there is no vote here.")))
+    from app.models import BudgetOutcome
+
+    if db.session.get(BudgetOutcome, process.id) is not None:
+        return Decision(False, str(_l("The outcome of this vote is certified; the vote is over.")))
     gate = phase_allows(process, PhaseAction.BUDGET_VOTE, now)
     if not gate:
         return gate

@@ -144,7 +144,8 @@ def _locale() -> str:
 @bp.route("/people/<int:user_id>")
 def person(user_id: int, verification_form=None):
     """A member's public page in this city: their name and what they published here; planners verify the
-    member's residence by hand here (the voting blueprint handles the form, and shows it again with errors)."""
+    member's residence by hand here (the voting blueprint handles the form, and shows it again with errors),
+    except their own."""
     city = g.city
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id,
                                                             Membership.city_id == city.id))
@@ -157,7 +158,7 @@ def person(user_id: int, verification_form=None):
         select(Proposal).join(Process, Proposal.process_id == Process.id)
         .where(Proposal.author_id == user_id, Process.city_id == city.id, Proposal.hidden_at.is_(None))
         .order_by(Proposal.created_at.desc()).limit(50)).all()
-    if verification_form is None and permissions.can_plan(current_user, city):
+    if verification_form is None and permissions.can_plan(current_user, city) and current_user.id != user_id:
         from app.voting.routes import manual_verification_form
 
         verification_form = manual_verification_form(membership)

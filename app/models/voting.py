@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     Boolean,
+    Text,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -30,6 +31,13 @@ from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, enum_
 
 def random_ballot_id() -> str:
     return secrets.token_hex(16)
+
+
+# Ballot tables are kept in the order of their (random) keys, not in the order rows arrive: on SQLite a table
+# WITHOUT ROWID, so no hidden row number follows the order of voting. (PostgreSQL's heap still keeps rows
+# roughly in arrival order, and a secret ballot shares its transaction with its roll entry: someone with the
+# database's internals at hand can link them; nothing Madang shows, exports or logs can.)
+NO_ROW_ORDER = {"sqlite_with_rowid": False}
 
 
 class Participant(Base):
@@ -184,6 +192,8 @@ class BudgetOutcome(Base):
     ballots_counted: Mapped[int] = mapped_column(Integer)
     # A digest of the anonymised ballots the outcome was computed from, to tell a recount on other data.
     ballots_digest: Mapped[str] = mapped_column(String(64))
+    # The anonymised ballots as published (a Pabulib .pb file), frozen with the outcome.
+    ballots_pb: Mapped[str] = mapped_column(Text)
     certified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -195,6 +205,7 @@ class BudgetBallot(Base):
     __table_args__ = (
         UniqueConstraint("process_id", "participant_id", name="uq_budget_ballots_one_per_participant"),
         CheckConstraint("(participant_id IS NULL) = (updated_at IS NULL)", name="open_ballot_has_time"),
+        NO_ROW_ORDER,
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_ballot_id)
@@ -214,6 +225,7 @@ class BudgetBallotItem(Base):
     __table_args__ = (
         CheckConstraint("points >= 1", name="points_positive"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
+        NO_ROW_ORDER,
     )
 
     ballot_id: Mapped[str] = mapped_column(ForeignKey("budget_ballots.id", ondelete="CASCADE"), primary_key=True)
@@ -224,7 +236,8 @@ class BudgetBallotItem(Base):
 
 
 class BudgetRollEntry(Base):
-    """Who cast a secret budget ballot (and when): the voter roll, with no link to the ballot."""
+    """Who cast a secret budget ballot (and on which day: no time that could be matched with the ballot):
+    the voter roll, with no link to the ballot."""
 
     __tablename__ = "budget_roll"
 
@@ -289,6 +302,7 @@ class PollBallot(Base):
     __table_args__ = (
         UniqueConstraint("poll_id", "participant_id", name="uq_poll_ballots_one_per_participant"),
         CheckConstraint("(participant_id IS NULL) = (updated_at IS NULL)", name="open_ballot_has_time"),
+        NO_ROW_ORDER,
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_ballot_id)
@@ -308,6 +322,7 @@ class PollRank(Base):
     __table_args__ = (
         UniqueConstraint("ballot_id", "rank"),
         CheckConstraint("rank >= 1", name="rank_positive"),
+        NO_ROW_ORDER,
     )
 
     ballot_id: Mapped[str] = mapped_column(ForeignKey("poll_ballots.id", ondelete="CASCADE"), primary_key=True)

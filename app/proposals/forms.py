@@ -1,17 +1,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from app.formbase import Form
 from wtforms import DecimalField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.formbase import Form, finite_number
 
 MAX_COST = Decimal("999999999999")  # what Numeric(14, 2) holds in whole won
-
-
-def finite_number(form, field):
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation(_l("Enter an amount in numbers."))
 
 
 class ProposalForm(Form):

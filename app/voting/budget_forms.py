@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.formbase import Form
+from app.formbase import Form, finite_number
 from app.models import BallotStyle, OutcomeRule
 
 CURRENCIES = ("KRW", "EUR", "USD", "PLN", "CHF", "GBP", "JPY")
@@ -32,8 +32,8 @@ def rule_choices():
 
 
 class BudgetSettingsForm(Form):
-    amount = DecimalField(_l("Budget"), places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.01"),
-                                                               max=Decimal("99999999999999"))])
+    amount = DecimalField(_l("Budget"), places=2, validators=[
+        InputRequired(), finite_number, NumberRange(min=Decimal("0.01"), max=Decimal("99999999999999"))])
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="KRW")
     ballot_style = RadioField(_l("How citizens fill their ballot"), choices=style_choices,
                               default=BallotStyle.KNAPSACK.value)
@@ -73,7 +73,7 @@ class FeasibilityForm(Form):
                           choices=[("yes", _l("Feasible: it goes on the ballot")),
                                    ("no", _l("Not feasible: it stays off the ballot"))],
                           validators=[InputRequired(message=_l("Choose feasible or not feasible."))])
-    cost = DecimalField(_l("Cost"), places=2, validators=[Optional(), NumberRange(min=0,
+    cost = DecimalField(_l("Cost"), places=2, validators=[Optional(), finite_number, NumberRange(min=0,
                         max=Decimal("999999999999"))],
                         description=_l("The city's estimate; a feasible project needs one."))
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)],

@@ -2,11 +2,13 @@
 and certification for staff."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app import permissions
 from app.extensions import db
@@ -24,8 +26,12 @@ def _process_with_budget(process_id: int) -> Process:
     return process
 
 
-def _selection_from(form, budget, projects) -> tuple[dict[int, int], list[str]]:
-    """The ballot as sent: checked projects (approval, knapsack) or points per project (cumulative)."""
+DIGITS = re.compile(r"[0-9]{1,6}")  # ASCII digits only: str.isdigit() also takes "²" and "٣"
+
+
+def _selection_from(form, budget, projects, raw_points: dict[int, str]) -> tuple[dict[int, int], list[str]]:
+    """The ballot as sent: checked projects (approval, knapsack) or points per project (cumulative). What was
+    typed into points boxes goes into `raw_points`, so a refused ballot shows it again."""
     selection: dict[int, int] = {}
     problems: list[str] = []
     if budget.ballot_style == BallotStyle.CUMULATIVE:
@@ -33,7 +39,8 @@ def _selection_from(form, budget, projects) -> tuple[dict[int, int], list[str]]:
             raw = (form.get(f"points-{project.id}") or "").strip()
             if not raw:
                 continue
-            if not raw.isdigit() or len(raw) > 6:
+            raw_points[project.id] = raw[:20]
+            if not DIGITS.fullmatch(raw):
                 problems.append(_("Points must be whole numbers (0 or more): “%(value)s” for %(project)s.",
                                   value=raw[:20], project=project.title))
                 continue
@@ -41,7 +48,7 @@ def _selection_from(form, budget, projects) -> tuple[dict[int, int], list[str]]:
                 selection[project.id] = int(raw)
     else:
         for raw in form.getlist("project"):
-            if not raw.isdigit() or len(raw) > 10:
+            if not re.fullmatch(r"[0-9]{1,10}", raw):
                 problems.append(_("The ballot names a project that is not on this ballot."))
                 break
             selection[int(raw)] = 1
@@ -65,12 +72,13 @@ def budget_ballot(process_id: int):
     voted = services.has_voted(process, membership)
     selection = services.my_selection(process, membership) or {}
     problems: list[str] = []
+    raw_points: dict[int, str] = {}
     status = 200
     if request.method == "POST":
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.path))
         require(decision)
-        selection, problems = _selection_from(request.form, budget, projects)
+        selection, problems = _selection_from(request.form, budget, projects, raw_points)
         if not problems and request.form.get("action") != "total":
             try:
                 services.cast_ballot(membership, process, selection)
@@ -92,6 +100,7 @@ def budget_ballot(process_id: int):
     return render_template(
         "voting/budget_ballot.html", process=process, budget=budget, projects=projects, selection=selection,
         totals=_totals(budget, projects, selection), problems=problems, decision=decision, voted=voted,
+        raw_points=raw_points,
         checking=request.method == "POST" and request.form.get("action") == "total",
         results_open=services.voting_over(process) or services.certified_outcome(process) is not None,
         ballots=services.ballot_count(process),
@@ -99,8 +108,11 @@ def budget_ballot(process_id: int):
 
 
 def _may_see_results(process: Process) -> bool:
-    return (services.voting_over(process) or services.certified_outcome(process) is not None
-            or permissions.can_manage_voting(current_user, g.city))
+    """Everyone once the vote is over; facilitators earlier, except for a secret ballot (live results beside
+    the public ballot count would show how someone just voted)."""
+    if services.voting_over(process) or services.certified_outcome(process) is not None:
+        return True
+    return permissions.can_manage_voting(current_user, g.city) and not process.budget.secret
 
 
 @bp.route("/processes/<int:process_id>/budget/results")
@@ -117,11 +129,17 @@ def budget_results(process_id: int):
         process, OutcomeRule.MES_ADD1_GREEDY, counted)
     recount_differs = certified is not None and (
         outcome.winner_ids != list(certified.winner_ids) or counted.digest != certified.ballots_digest)
+    # A certified outcome stands: its winners are the ones shown, even if a recount on today's data differs.
+    certified_winners = []
+    if certified is not None:
+        by_id = {p.id: p for p in db.session.scalars(select(Proposal).where(
+            Proposal.id.in_(certified.winner_ids)))}
+        certified_winners = [by_id[pid] for pid in certified.winner_ids if pid in by_id]
     return render_template(
         "voting/budget_results.html", process=process, budget=process.budget, outcome=outcome, greedy=greedy,
         comparison=comparison, certified=certified, recount_differs=recount_differs,
         supporters=services.supporter_counts(counted), preview=not services.voting_over(process),
-        confirm=ConfirmForm(), rules=dict(_rule_names()),
+        confirm=ConfirmForm(), rules=dict(_rule_names()), certified_winners=certified_winners,
     )
 
 
@@ -139,12 +157,10 @@ def _rule_names():
 def budget_ballots_file(process_id: int):
     """The anonymised ballots of a certified vote, in the Pabulib format, for anyone to recount."""
     process = _process_with_budget(process_id)
-    if services.certified_outcome(process) is None:
+    certified = services.certified_outcome(process)
+    if certified is None:
         refuse(_("The ballots are published when the outcome is certified."))
-    from app.voting.pabulib_io import process_to_pb
-
-    text = process_to_pb(process)
-    return Response(text, mimetype="text/plain", headers={
+    return Response(certified.ballots_pb, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="{process.slug}.pb"'})
 
 
@@ -226,11 +242,17 @@ def budget_feasibility(proposal_id: int):
         if form.feasible.data == "yes" and form.cost.data is None and proposal.cost is None:
             form.cost.errors.append(_("A feasible project needs a cost."))
         else:
-            services.review_feasibility(current_user, proposal, form.feasible.data == "yes", form.reason.data or "",
-                                        form.cost.data)
-            db.session.commit()
-            flash(_("Review saved."), "success")
-            return redirect(url_for("voting.budget_review", process_id=proposal.process_id))
+            try:
+                services.review_feasibility(current_user, proposal, form.feasible.data == "yes",
+                                            form.reason.data or "", form.cost.data)
+            except services.BallotsExist:
+                db.session.rollback()
+                form.form_errors.append(_("Ballots have been cast: what is on the ballot and what it costs can no "
+                                          "longer change."))
+            else:
+                db.session.commit()
+                flash(_("Review saved."), "success")
+                return redirect(url_for("voting.budget_review", process_id=proposal.process_id))
     if request.method == "POST":
         status = 422
     return render_template("voting/budget_feasibility.html", proposal=proposal, process=proposal.process,

@@ -36,7 +36,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.voting.services import participant_for
+from app.voting.services import participant_for, roll_time
 
 
 class BallotsExist(Exception):
@@ -93,6 +93,21 @@ def _settings_of(budget: Budget | None) -> dict:
     return {f.name: getattr(budget, f.name) for f in fields(BudgetSettings)}
 
 
+def normalised(settings: BudgetSettings) -> BudgetSettings:
+    """The settings as stored: amounts to the cent, and only the limits the ballot style uses (points for
+    points ballots, a least share for knapsack ballots), so that comparing them sees only real changes."""
+    from dataclasses import replace
+
+    cumulative = settings.ballot_style == BallotStyle.CUMULATIVE
+    return replace(
+        settings, amount=Decimal(settings.amount).quantize(Decimal("0.01")),
+        points_total=settings.points_total if cumulative else None,
+        points_max=settings.points_max if cumulative else None,
+        min_share=Decimal(settings.min_share).quantize(Decimal("0.0001"))
+        if settings.min_share is not None and settings.ballot_style == BallotStyle.KNAPSACK else None,
+    )
+
+
 def ballot_count(process: Process) -> int:
     return db.session.scalar(select(func.count()).select_from(BudgetBallot).where(BudgetBallot.process_id == process.id))
 
@@ -100,6 +115,7 @@ def ballot_count(process: Process) -> int:
 def configure_budget(actor: User, process: Process, settings: BudgetSettings) -> Budget:
     """Create or change a process's budget. The ballot's rules are fixed once a ballot exists; the outcome rule
     can change until the outcome is certified."""
+    settings = normalised(settings)
     budget = process.budget
     before = _settings_of(budget)
     if db.session.get(BudgetOutcome, process.id) is not None:
@@ -113,10 +129,6 @@ def configure_budget(actor: User, process: Process, settings: BudgetSettings) ->
         process.budget = budget
     for f in fields(BudgetSettings):
         setattr(budget, f.name, getattr(settings, f.name))
-    if budget.ballot_style != BallotStyle.CUMULATIVE:
-        budget.points_total = budget.points_max = None
-    if budget.ballot_style != BallotStyle.KNAPSACK:
-        budget.min_share = None
     db.session.flush()
     changes = diff(before, _settings_of(budget))
     if changes:
@@ -126,7 +138,11 @@ def configure_budget(actor: User, process: Process, settings: BudgetSettings) ->
 
 
 def review_feasibility(actor: User, proposal: Proposal, feasible: bool, reason: str, cost: Decimal | None) -> None:
-    """A planner's review: feasible projects (with a cost) go on the ballot; an infeasible one says why."""
+    """A planner's review: feasible projects (with a cost) go on the ballot; an infeasible one says why. Once a
+    ballot is cast, what is on the ballot and what it costs are fixed (BallotsExist): a ballot filled under
+    the budget must stay valid, and count as it was cast."""
+    if ballot_count(proposal.process):
+        raise BallotsExist(["feasible", "cost"])
     before = {"feasible": proposal.feasible, "reason": proposal.feasibility_reason, "cost": proposal.cost}
     proposal.feasible = feasible
     proposal.feasibility_reason = reason.strip() or None
@@ -249,7 +265,8 @@ def cast_ballot(membership: Membership, process: Process, selection: dict[int, i
     if budget.secret:
         try:
             with db.session.begin_nested():
-                db.session.add(BudgetRollEntry(process_id=process.id, participant_id=participant.id))
+                db.session.add(BudgetRollEntry(process_id=process.id, participant_id=participant.id,
+                                               voted_at=roll_time()))
         except IntegrityError:
             raise SecretBallotFinal() from None
         ballot = BudgetBallot(process_id=process.id, participant_id=None, updated_at=None)
@@ -380,19 +397,27 @@ def certified_outcome(process: Process) -> BudgetOutcome | None:
 
 
 def certify(actor: User, process: Process) -> BudgetOutcome:
+    """Freeze the outcome: the winners, and the anonymised ballots as published (a .pb file). Two certifications
+    at once end in one (the primary key decides; the other gets AlreadyCertified)."""
+    from app.voting.pabulib_io import process_to_pb
+
     if certified_outcome(process) is not None:
         raise AlreadyCertified()
     if not voting_over(process):
         raise VoteStillOpen()
     outcome = compute(process)
+    total = Fraction(outcome.result.total_cost)
     certified = BudgetOutcome(
         process_id=process.id, rule=outcome.rule, winner_ids=outcome.winner_ids,
-        total_cost=Decimal(outcome.result.total_cost.numerator) / Decimal(outcome.result.total_cost.denominator)
-        if isinstance(outcome.result.total_cost, Fraction) else Decimal(str(outcome.result.total_cost)),
+        total_cost=Decimal(total.numerator) / Decimal(total.denominator),
         ballots_counted=outcome.count.ballots, ballots_digest=outcome.count.digest, certified_by_id=actor.id,
+        ballots_pb=process_to_pb(process, selected=set(outcome.winner_ids), rule=outcome.rule),
     )
-    db.session.add(certified)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(certified)
+    except IntegrityError:
+        raise AlreadyCertified() from None
     record(actor, "budget.certify", AuditTarget.BUDGET, process.id, city_id=process.city_id,
            changes={"rule": [None, outcome.rule], "winners": [None, outcome.winner_ids],
                     "ballots": [None, outcome.count.ballots]})

@@ -136,7 +136,10 @@ def import_pb(text: str, city_slug: str | None = None) -> Process:
     max_points = meta.get("max_sum_points") or meta.get("max_points")
     db.session.add(Budget(
         process_id=process.id, amount=amount, currency=(meta.get("currency") or "EUR").strip()[:3].upper(),
-        ballot_style=style, rule=rule_from_pb(meta.get("rule", "")),
+        ballot_style=style,
+        # Ordinal ballots are counted greedily by Borda score unless the file names an equal-shares rule.
+        rule=OutcomeRule.GREEDY if style == BallotStyle.ORDINAL and "equalshares" not in meta.get("rule", "").lower()
+        else rule_from_pb(meta.get("rule", "")),
         min_projects=int(meta["min_length"]) if (meta.get("min_length") or "").isdigit() else None,
         max_projects=int(meta["max_length"]) if (meta.get("max_length") or "").isdigit() and
         int(meta["max_length"]) >= 1 else None,
@@ -200,9 +203,10 @@ def _describe(meta: dict[str, str]) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def process_to_pb(process: Process) -> str:
+def process_to_pb(process: Process, selected: set[int] | None = None, rule: str | None = None) -> str:
     """The process's budget and anonymised ballots as a `.pb` file: voters numbered 1…n in an order that tells
-    nothing (the ballots' random ids), no personal data, the certified selection when there is one."""
+    nothing (the ballots' random ids), no personal data; `selected` (proposal ids) marks the winners, by
+    default those of the certified outcome if there is one."""
     from app.voting.budget_services import _ballot_rows, ballot_projects, project_key
 
     budget = process.budget
@@ -226,7 +230,9 @@ def process_to_pb(process: Process) -> str:
             vote["points"] = ",".join(str(points) for _pid, points, _r in items)
         votes.append(vote)
     certified = db.session.get(BudgetOutcome, process.id)
-    selected = set(certified.winner_ids) if certified else None
+    if selected is None and certified is not None:
+        selected = set(certified.winner_ids)
+    rule = rule or (certified.rule if certified else budget.rule)
     project_columns = ["project_id", "cost", "votes", "name"] + (["selected"] if selected is not None else [])
     project_rows = []
     for p in projects:
@@ -244,7 +250,7 @@ def process_to_pb(process: Process) -> str:
         "num_votes": str(len(votes)),
         "budget": _number(str(budget.amount)),
         "vote_type": vote_type,
-        "rule": OUR_RULES_AS_PB[OutcomeRule(certified.rule if certified else budget.rule)],
+        "rule": OUR_RULES_AS_PB[OutcomeRule(rule)],
         "currency": budget.currency,
     }
     if budget.min_projects is not None:

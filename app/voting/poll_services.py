@@ -5,7 +5,8 @@ open or secret); citizens rank as many options as they like; the result follows 
 A ballot ranks options 1..k without gaps or repeats; the options it leaves out tie below the ranked ones.
 An open ballot belongs to its participant and may be replaced while voting is open. A secret ballot is written
 in one savepoint after its voter-roll entry, so it exists only if the roll row does: the roll's primary key
-refuses a second secret ballot, and the ballot itself carries no participant, no timestamp and a random id.
+refuses a second secret ballot, and the ballot itself carries no participant, no timestamp and a random id;
+the roll records the day of the vote, not its time. A secret poll shows no provisional results, to anyone.
 
 A poll can be changed or deleted until its first ballot. On PostgreSQL the facilitator's change locks the poll
 row and every ballot takes a shared lock on it first, so a change and a ballot never pass each other."""
@@ -40,6 +41,7 @@ from app.models import (
     utcnow,
 )
 from app.permissions import ALLOWED, Decision
+from app.voting.services import roll_time
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
@@ -252,7 +254,7 @@ def cast_ballot(poll: Poll, participant: Participant, ranking: Sequence[int], se
 def _cast_secret(poll: Poll, participant: Participant, ranking: list[int]) -> None:
     try:
         with db.session.begin_nested():
-            db.session.add(PollRollEntry(poll_id=poll.id, participant_id=participant.id))
+            db.session.add(PollRollEntry(poll_id=poll.id, participant_id=participant.id, voted_at=roll_time()))
             db.session.flush()  # the roll row first: if it is refused, no ballot is ever written
             ballot = PollBallot(poll_id=poll.id, participant_id=None, updated_at=None)
             db.session.add(ballot)
@@ -329,15 +331,22 @@ def voting_over(process: Process, now: datetime) -> bool:
 
 
 def results_decision(user, poll: Poll, now: datetime | None = None) -> Decision:
-    """Results are public once voting has closed in the poll's process; those who manage voting see them (as
-    provisional) at any time. Before that, everyone sees how many ballots have been cast, nothing more."""
+    """Results are public once voting has closed in the poll's process; those who manage voting see an open
+    poll's results (as provisional) at any time. A secret poll's results are shown to nobody, facilitators
+    included, until voting has closed: the figures moving as the public ballot count goes up would tell how
+    someone seen voting had voted. Before that, everyone sees how many ballots have been cast, nothing more."""
     now = now or utcnow()
-    if voting_over(poll.process, now) or permissions.can_manage_voting(user, poll.process.city):
+    if voting_over(poll.process, now):
+        return ALLOWED
+    if not poll.secret and permissions.can_manage_voting(user, poll.process.city):
         return ALLOWED
     phases = voting_phases(poll.process)
     if not phases:
         return Decision(False, str(_l("Voting on this poll has not been scheduled yet. The results are published "
                                       "when it closes.")))
+    if poll.secret:
+        return Decision(False, str(_l("This poll is a secret ballot: nobody, not even the facilitators, sees its "
+                                      "results until voting on it closes.")), max(phase.ends_at for phase in phases))
     return Decision(False, str(_l("The results are published when voting on this poll closes.")),
                     max(phase.ends_at for phase in phases))
 

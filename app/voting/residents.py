@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import record
 from app.extensions import db
 from app.models import AuditTarget, City, District, Membership, ResidentCode, User, utcnow
+from app.voting.services import voted_where_residence_counts
 
 MAX_CENSUS_BYTES = 20 * 1024 * 1024
 MAX_REPORTED_PROBLEMS = 50
@@ -109,8 +110,8 @@ def parse_census(data: bytes, city: City, this_year: int) -> list[CensusRow]:
                 problems.append(Problem(line, problem))
             else:
                 rows.append(row)
-    except csv.Error as error:
-        problems.append(Problem(reader.line_num, str(_l("The file is not valid CSV here: %(error)s", error=error))))
+    except csv.Error:  # Python's own text is English and technical: name the line instead
+        problems.append(Problem(0, str(_l("Line %(line)d could not be read as CSV.", line=reader.line_num))))
     if not rows and not problems:
         problems.append(Problem(0, str(_l("The file has no codes under its first line."))))
     if problems:
@@ -210,6 +211,15 @@ class ResidenceLocked(Exception):
     """A verified member's district and year of birth come from the city and cannot be changed by them."""
 
 
+class ResidenceCounted(Exception):
+    """The member has voted where only some districts or ages may vote: their residence decided that vote, so
+    only a planner may change it now."""
+
+
+class OwnResidence(Exception):
+    """Staff verify other members' residence, never their own."""
+
+
 class UnknownDistrict(Exception):
     pass
 
@@ -283,16 +293,32 @@ def _checked_district(membership: Membership, district_id: int | None) -> int | 
 
 
 def update_own_residence(membership: Membership, district_id: int, birth_year: int) -> None:
+    """The member's own (unverified) district and year of birth. Once they have voted in a process that lets
+    only some districts or ages vote, ResidenceCounted: moving district or changing age would let them vote
+    there again, or in a neighbour's process, as someone else."""
     if membership.verified_at is not None:
         raise ResidenceLocked()
+    if voted_where_residence_counts(membership):
+        raise ResidenceCounted()
     membership.district_id = _checked_district(membership, district_id)
     membership.birth_year = birth_year
     db.session.flush()
 
 
+def is_own_residence(actor: User, membership: Membership) -> bool:
+    return actor is not None and actor.id == membership.user_id
+
+
+def _not_own(actor: User, membership: Membership) -> None:
+    if is_own_residence(actor, membership):
+        raise OwnResidence()
+
+
 def verify_by_hand(actor: User, membership: Membership, district_id: int | None, birth_year: int | None,
                    now: datetime | None = None) -> None:
-    """A planner checked the person's papers: verified, with the district and year of birth seen there."""
+    """A planner checked the person's papers: verified, with the district and year of birth seen there.
+    OwnResidence if the planner is the member."""
+    _not_own(actor, membership)
     before = _residence(membership)
     membership.district_id = _checked_district(membership, district_id)
     membership.birth_year = birth_year
@@ -302,7 +328,9 @@ def verify_by_hand(actor: User, membership: Membership, district_id: int | None,
 
 
 def unverify(actor: User, membership: Membership) -> None:
-    """Take a verification back. A code the member used stays used."""
+    """Take a verification back. A code the member used stays used. OwnResidence if the planner is the
+    member."""
+    _not_own(actor, membership)
     if membership.verified_at is None:
         return
     before = _residence(membership)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from app.voting.forms import (
     SupportForm,
     TierForm,
 )
+from app.voting.services import voted_where_residence_counts
 
 ANSWERS_PER_PAGE = 20
 
@@ -106,9 +108,11 @@ def _tier_data(form: TierForm) -> supports.TierData:
 
 
 def _manage_page(process: Process, eligibility: EligibilityForm | None = None, tier: TierForm | None = None,
-                 status: int = 200):
+                 status: int = 200, eligibility_refused: bool = False):
     return render_template("voting/manage.html", process=process,
                            eligibility_form=eligibility or _eligibility_form(process),
+                           eligibility_frozen=supports.eligibility_frozen(process),
+                           eligibility_refused=eligibility_refused,
                            tier_form=tier or _tier_form(), confirm=ConfirmForm()), status
 
 
@@ -126,9 +130,13 @@ def save_eligibility(process_id: int):
     process = get_in_city_or_404(Process, process_id, g.city)
     form = _eligibility_form(process, formdata=request.form)
     if form.validate_on_submit():
-        supports.set_eligibility(current_user, process, supports.EligibilityData(
-            require_verified=form.who.data == "verified", district_ids=frozenset(form.districts.data or ()),
-            min_age=form.min_age.data))
+        try:
+            supports.set_eligibility(current_user, process, supports.EligibilityData(
+                require_verified=form.who.data == "verified", district_ids=frozenset(form.districts.data or ()),
+                min_age=form.min_age.data))
+        except supports.VotesCast:
+            db.session.rollback()
+            return _manage_page(process, status=422, eligibility_refused=True)
         db.session.commit()
         flash(_("Who can vote is saved."), "success")
         return redirect(url_for("voting.manage", process_id=process.id))
@@ -229,8 +237,12 @@ def census():
             rejected = error
         else:
             db.session.commit()
-            flash(_("%(imported)d codes imported; %(duplicates)d were imported before and are left as they were.",
-                    imported=report.imported, duplicates=len(report.duplicates)), "success")
+            message = ngettext("%(num)d code imported.", "%(num)d codes imported.", report.imported)
+            if report.duplicates:
+                message += " " + ngettext("%(num)d code was imported before and is left as it was.",
+                                          "%(num)d codes were imported before and are left as they were.",
+                                          len(report.duplicates))
+            flash(message, "success")
             return redirect(url_for("voting.census"))
     status = 422 if form.is_submitted() else 200
     return render_template("voting/census.html", form=form, rejected=rejected,
@@ -259,6 +271,8 @@ def _residence_page(membership: Membership, details: ResidenceForm | None = None
                     code: ResidentCodeForm | None = None, status: int = 200):
     return render_template("voting/residence.html", membership=membership,
                            form=details or _residence_form(membership),
+                           residence_counted=(membership.verified_at is None
+                                              and voted_where_residence_counts(membership)),
                            code_form=code or ResidentCodeForm(formdata=None, prefix="code")), status
 
 
@@ -284,6 +298,10 @@ def save_residence():
                 residents.update_own_residence(membership, form.district.data, form.birth_year.data)
             except residents.UnknownDistrict:
                 form.district.errors.append(_("Choose a district from the list."))
+            except residents.ResidenceCounted:
+                db.session.rollback()
+                form.form_errors.append(_("You have voted where only some districts or ages may vote; ask a "
+                                          "planner to correct your residence."))
             else:
                 db.session.commit()
                 flash(_("Your district and year of birth are saved."), "success")
@@ -337,6 +355,14 @@ def _member_in_city(user_id: int) -> Membership:
     return membership
 
 
+def _other_member_in_city(user_id: int) -> Membership:
+    """The member whose residence a planner verifies: never the planner themself."""
+    membership = _member_in_city(user_id)
+    if residents.is_own_residence(current_user, membership):
+        refuse(_("You cannot verify your own residence or take its verification back. Ask another planner."))
+    return membership
+
+
 def manual_verification_form(membership: Membership, formdata=None) -> ManualVerificationForm:
     """The planner's form on a member's page, filled with what the member declared."""
     form = ManualVerificationForm(formdata=formdata, prefix="verification")
@@ -351,7 +377,7 @@ def manual_verification_form(membership: Membership, formdata=None) -> ManualVer
 @login_required
 def verify_member(user_id: int):
     _require_planner()
-    membership = _member_in_city(user_id)
+    membership = _other_member_in_city(user_id)
     form = manual_verification_form(membership, formdata=request.form)
     if form.validate_on_submit():
         try:
@@ -372,7 +398,7 @@ def verify_member(user_id: int):
 @login_required
 def unverify_member(user_id: int):
     _require_planner()
-    membership = _member_in_city(user_id)
+    membership = _other_member_in_city(user_id)
     if ConfirmForm().validate_on_submit():
         residents.unverify(current_user, membership)
         db.session.commit()

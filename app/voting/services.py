@@ -1,14 +1,28 @@
-"""What every kind of vote shares: the participant behind a member, and who may vote in a process."""
+"""What every kind of vote shares: the participant behind a member, who may vote in a process, whether anyone
+has voted, and the day a secret roll records."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Membership, Participant, Process
+from app.models import (
+    BudgetBallot,
+    BudgetRollEntry,
+    Membership,
+    Participant,
+    Poll,
+    PollBallot,
+    PollRollEntry,
+    Process,
+    Proposal,
+    Support,
+    process_districts,
+    utcnow,
+)
 
 
 def participant_for(membership: Membership) -> Participant:
@@ -57,3 +71,51 @@ def eligibility_problem(membership: Membership, process: Process, moment: dateti
         if age_in_year(membership.birth_year, moment, process.city.time_zone) < process.min_age:
             return "age"
     return None
+
+
+def roll_time(now=None) -> datetime:
+    """The day of a secret vote, without the time: a precise time could be matched with a ballot or a log."""
+    return (now or utcnow()).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _restricts_residence():
+    """A process that lets only some districts or ages vote."""
+    return or_(Process.min_age.is_not(None), exists().where(process_districts.c.process_id == Process.id))
+
+
+def _processes_voted_in(participant_id: int):
+    """The processes in which the participant has a vote on record: a support, an open ballot or a place on a
+    secret vote's roll, in the budget or a poll."""
+    return union_all(
+        select(Proposal.process_id).join(Support, Support.proposal_id == Proposal.id)
+        .where(Support.participant_id == participant_id),
+        select(BudgetBallot.process_id).where(BudgetBallot.participant_id == participant_id),
+        select(BudgetRollEntry.process_id).where(BudgetRollEntry.participant_id == participant_id),
+        select(Poll.process_id).join(PollBallot, PollBallot.poll_id == Poll.id)
+        .where(PollBallot.participant_id == participant_id),
+        select(Poll.process_id).join(PollRollEntry, PollRollEntry.poll_id == Poll.id)
+        .where(PollRollEntry.participant_id == participant_id),
+    )
+
+
+def voted_where_residence_counts(membership: Membership) -> bool:
+    """Whether the member has voted in a process that lets only some districts or ages vote: their district
+    and year of birth then decided a vote, and changing them would let them vote again as someone else."""
+    participant = existing_participant(membership)
+    if participant is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Process.id.in_(_processes_voted_in(participant.id).scalar_subquery()), _restricts_residence()))))
+
+
+def votes_cast(process: Process) -> bool:
+    """Whether anyone has voted in the process: a support on one of its proposals, a budget ballot or a place
+    on the budget's roll, a ballot or a place on the roll of one of its polls."""
+    polls = select(Poll.id).where(Poll.process_id == process.id).scalar_subquery()
+    return bool(db.session.scalar(select(
+        exists().where(Support.proposal_id == Proposal.id, Proposal.process_id == process.id)
+        | exists().where(BudgetBallot.process_id == process.id)
+        | exists().where(BudgetRollEntry.process_id == process.id)
+        | exists().where(PollBallot.poll_id.in_(polls))
+        | exists().where(PollRollEntry.poll_id.in_(polls))
+    )))

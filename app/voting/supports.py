@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.permissions import Decision
-from app.voting.services import eligibility_problem, existing_participant, participant_for
+from app.voting.services import eligibility_problem, existing_participant, participant_for, votes_cast
 
 
 # Supporting and taking a support back ------------------------------------------------------------------
@@ -247,6 +247,10 @@ class UnknownDistrict(Exception):
     pass
 
 
+class VotesCast(Exception):
+    """People have voted in the process: who may vote can no longer change."""
+
+
 @dataclass(frozen=True)
 class EligibilityData:
     require_verified: bool
@@ -259,7 +263,16 @@ def _eligibility_fields(process: Process) -> dict:
             "district_ids": sorted(d.id for d in process.eligible_districts)}
 
 
+def eligibility_frozen(process: Process) -> bool:
+    """Who may vote is fixed once anyone has voted in the process (a support, a budget or poll ballot, or a
+    place on a secret vote's roll): changing it would count votes that the new rules would refuse, or refuse
+    people who could have voted."""
+    return votes_cast(process)
+
+
 def set_eligibility(actor: User, process: Process, data: EligibilityData) -> None:
+    """Set who may vote in the process. VotesCast if anyone has voted and the rules would change (saving the
+    same rules again changes nothing and is let through)."""
     before = _eligibility_fields(process)
     districts = []
     if data.district_ids:
@@ -267,6 +280,10 @@ def set_eligibility(actor: User, process: Process, data: EligibilityData) -> Non
                                                                    District.city_id == process.city_id)))
         if len(districts) != len(data.district_ids):
             raise UnknownDistrict()
+    wanted = {"require_verified": data.require_verified, "min_age": data.min_age,
+              "district_ids": sorted(d.id for d in districts)}
+    if wanted != before and eligibility_frozen(process):
+        raise VotesCast()
     process.require_verified = data.require_verified
     process.min_age = data.min_age
     process.eligible_districts = districts

@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('total_cost', sa.Numeric(precision=16, scale=2), nullable=False),
     sa.Column('ballots_counted', sa.Integer(), nullable=False),
     sa.Column('ballots_digest', sa.String(length=64), nullable=False),
+    sa.Column('ballots_pb', sa.Text(), nullable=False),
     sa.Column('certified_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('certified_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("rule IN ('greedy', 'mes', 'mes-add1', 'mes-add1-greedy')", name=op.f('ck_budget_outcomes_rule_valid')),
@@ -162,7 +163,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_budget_ballots_participant_id_participants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_budget_ballots_process_id_processes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_ballots')),
-    sa.UniqueConstraint('process_id', 'participant_id', name='uq_budget_ballots_one_per_participant')
+    sa.UniqueConstraint('process_id', 'participant_id', name='uq_budget_ballots_one_per_participant'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('budget_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_ballots_process_id'), ['process_id'], unique=False)
@@ -184,7 +186,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_poll_ballots_participant_id_participants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['poll_id'], ['polls.id'], name=op.f('fk_poll_ballots_poll_id_polls'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_poll_ballots')),
-    sa.UniqueConstraint('poll_id', 'participant_id', name='uq_poll_ballots_one_per_participant')
+    sa.UniqueConstraint('poll_id', 'participant_id', name='uq_poll_ballots_one_per_participant'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('poll_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_poll_ballots_poll_id'), ['poll_id'], unique=False)
@@ -233,7 +236,8 @@ def upgrade():
     sa.CheckConstraint('rank IS NULL OR rank >= 1', name=op.f('ck_budget_ballot_items_rank_positive')),
     sa.ForeignKeyConstraint(['ballot_id'], ['budget_ballots.id'], name=op.f('fk_budget_ballot_items_ballot_id_budget_ballots'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_budget_ballot_items_proposal_id_proposals'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('ballot_id', 'proposal_id', name=op.f('pk_budget_ballot_items'))
+    sa.PrimaryKeyConstraint('ballot_id', 'proposal_id', name=op.f('pk_budget_ballot_items')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('budget_ballot_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_ballot_items_proposal_id'), ['proposal_id'], unique=False)
@@ -246,7 +250,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['ballot_id'], ['poll_ballots.id'], name=op.f('fk_poll_ranks_ballot_id_poll_ballots'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['option_id'], ['poll_options.id'], name=op.f('fk_poll_ranks_option_id_poll_options'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('ballot_id', 'option_id', name=op.f('pk_poll_ranks')),
-    sa.UniqueConstraint('ballot_id', 'rank', name=op.f('uq_poll_ranks_ballot_id_rank'))
+    sa.UniqueConstraint('ballot_id', 'rank', name=op.f('uq_poll_ranks_ballot_id_rank')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('poll_ranks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_poll_ranks_option_id'), ['option_id'], unique=False)

@@ -223,6 +223,8 @@ def test_a_secret_ballot_keeps_who_and_what_apart_and_is_final(client, pb):
     assert sorted(i.proposal_id for i in ballot.items) == sorted([pb.projects[1].id, pb.projects[2].id])
     roll = _db.session.scalars(select(BudgetRollEntry)).all()
     assert len(roll) == 1 and roll[0].process_id == pb.process.id
+    voted = roll[0].voted_at
+    assert (voted.hour, voted.minute, voted.second, voted.microsecond) == (0, 0, 0, 0)  # the day only
     # No column of the ballot names or times the voter.
     assert set(BudgetBallot.__table__.columns.keys()) == {"id", "process_id", "participant_id", "updated_at"}
     page = client.get(_url(pb)).get_data(as_text=True)
@@ -482,6 +484,8 @@ def test_an_imported_file_counts_as_the_file_itself(app, ctx, name):
     assert result.exit_code == 0, result.output
     process = _db.session.scalar(select(Process).where(
         Process.slug == result.output.strip().splitlines()[-1].removeprefix("process: ")))
+    if name.startswith("Worldwide_Mechanical_Turk"):
+        assert process.budget.ballot_style == "ordinal" and process.budget.rule == "greedy"  # by Borda score
     direct = pabulib.to_instance(pabulib.parse(path.read_text(encoding="utf-8")))
     counted = budget_services.count(process)
     assert counted.ballots == direct.num_voters
@@ -490,3 +494,128 @@ def test_an_imported_file_counts_as_the_file_itself(app, ctx, name):
         expected = pb_rules.compute(rule, direct)
         assert [budget_services.project_key(p) for p in ours.winners] == \
             [direct.project_ids[i] for i in expected.winners], rule
+
+
+# What cannot change ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data", [
+    {"project": ["²"]}, {"project": ["٣"]}, {"project": ["1" * 40]},
+])
+def test_odd_digits_in_a_ballot_get_a_message_not_an_error(client, pb, data):
+    login(client, pb.citizen)
+    response = client.post(_url(pb), data={**data, "action": "cast"})
+    assert response.status_code == 422 and _count(BudgetBallot) == 0
+
+
+def test_odd_points_are_shown_again_with_a_message(client, pb):
+    budget = pb.process.budget
+    budget.ballot_style, budget.points_total = "cumulative", 10
+    _db.session.commit()
+    login(client, pb.citizen)
+    for value in ("²", "٣", "3.5", "lots"):
+        response = client.post(_url(pb), data={f"points-{pb.projects[0].id}": value, "action": "cast"})
+        assert response.status_code == 422 and "whole numbers" in response.get_data(as_text=True)
+        assert f'value="{value}"' in response.get_data(as_text=True)  # what they typed, kept
+    assert _count(BudgetBallot) == 0
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "-sNaN", "NaN", "Infinity"])
+def test_amounts_that_are_not_numbers_are_refused(client, make, amount):
+    city = make.city()
+    facilitator = make.member(city, Role.FACILITATOR)
+    process = make.process(city)
+    login(client, facilitator)
+    response = client.post(f"/c/seoul/manage/processes/{process.id}/budget", data=_settings(amount=amount))
+    assert response.status_code == 422 and "Enter an amount in numbers" in response.get_data(as_text=True)
+    assert _db.session.get(Budget, process.id) is None
+
+
+def test_the_ballot_is_fixed_once_someone_voted(client, make, pb):
+    login(client, pb.citizen)
+    assert _cast(client, pb, pb.projects[1]).status_code == 302
+    planner = _as(client, pb.planner)
+    url = f"/c/seoul/manage/proposals/{pb.projects[1].id}/feasibility"
+    refused = planner.post(url, data={"feasible": "no", "reason": "Changed our mind."})
+    assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    _db.session.refresh(pb.projects[1])
+    assert pb.projects[1].feasible is True
+
+
+def test_changing_only_the_rule_is_not_a_change_of_the_ballot(client, make, pb):
+    login(client, pb.citizen)
+    _cast(client, pb, pb.projects[1])
+    facilitator = _as(client, pb.facilitator)
+    url = f"/c/seoul/manage/processes/{pb.process.id}/budget"
+    # points and a least share typed for a knapsack ballot that uses no points: ignored, not a change
+    response = facilitator.post(url, data=_settings(rule="greedy", points_total="7", amount="100000.001"))
+    assert response.status_code == 302
+    assert _db.session.get(Budget, pb.process.id).rule == "greedy"
+
+
+def test_a_certified_outcome_stands_whatever_happens_later(client, make, pb):
+    _vote_many(make, client, pb, [(0,), (1, 2), (1, 3), (3,)])
+    _close_vote(pb)
+    staff = _as(client, pb.facilitator)
+    staff.post(f"/c/seoul/manage/processes/{pb.process.id}/budget/certify")
+    certified = _db.session.get(BudgetOutcome, pb.process.id)
+    published = client.get(_url(pb, "/ballots.pb")).get_data(as_text=True)
+    assert published == certified.ballots_pb and "selected" in published
+    # A winner is hidden by a moderator afterwards: the published file and the winners shown do not change.
+    winner = _db.session.get(Proposal, certified.winner_ids[0])
+    winner.hidden_at, winner.hidden_reason = datetime.now(timezone.utc), "Later concern."
+    _db.session.commit()
+    assert client.get(_url(pb, "/ballots.pb")).get_data(as_text=True) == published
+    page = client.get(_url(pb, "/results")).get_data(as_text=True)
+    assert "different outcome" in page and winner.title in page.split("Projects not funded")[0]
+    # A new round enabling the budget vote does not reopen a certified vote.
+    _db.session.add(Phase(process_id=pb.process.id, name_en="Again", starts_at=datetime.now(timezone.utc),
+                          ends_at=datetime.now(timezone.utc) + timedelta(days=1)))
+    _db.session.commit()
+    phase = _db.session.scalar(select(Phase).where(Phase.name_en == "Again"))
+    phase.set_actions(["budget_vote"])
+    _db.session.commit()
+    login(client, pb.citizen)
+    refused = _cast(client, pb, pb.projects[2])
+    assert refused.status_code == 403 and "certified" in refused.get_data(as_text=True)
+
+
+def test_a_secret_vote_has_no_provisional_results(client, make, pb):
+    pb.process.budget.secret = True
+    _db.session.commit()
+    _vote_many(make, client, pb, [(0,), (1, 2)])
+    staff = _as(client, pb.facilitator)
+    refused = staff.get(_url(pb, "/results"))
+    assert refused.status_code == 403 and "published when the vote has closed" in refused.get_data(as_text=True)
+    _close_vote(pb)
+    assert staff.get(_url(pb, "/results")).status_code == 200
+
+
+def test_imported_ranked_ballots_take_no_votes(client, app, make):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["pb", "import", str(DATA / "Worldwide_Mechanical_Turk_Ranking_value_3.pb")])
+    process = _db.session.scalar(select(Process).where(
+        Process.slug == result.output.strip().splitlines()[-1].removeprefix("process: ")))
+    now = datetime.now(timezone.utc)
+    phase = Phase(process_id=process.id, name_en="Open", starts_at=now - timedelta(days=1),
+                  ends_at=now + timedelta(days=1))
+    phase.set_actions(["budget_vote"])
+    _db.session.add(phase)
+    _db.session.commit()
+    login(client, make.member(process.city))
+    url = f"/c/{process.city.slug}/processes/{process.id}/budget"
+    assert "imported from another platform" in client.get(url).get_data(as_text=True)
+    project = _db.session.scalar(select(Proposal).where(Proposal.process_id == process.id))
+    refused = client.post(url, data={"project": [str(project.id)], "action": "cast"})
+    assert refused.status_code == 403
+    assert _count(BudgetBallot, BudgetBallot.process_id == process.id) == 76
+
+
+@pytest.mark.single_db  # the SQLite pass: its hidden rowid is what this is about
+def test_ballot_tables_keep_no_order_of_arrival_on_sqlite(db):
+    """A hidden row number would follow the order of voting, and so link a secret ballot to its roll entry."""
+    assert db.engine.dialect.name == "sqlite"
+    from sqlalchemy import text
+
+    for table in ("budget_ballots", "budget_ballot_items", "poll_ballots", "poll_ranks"):
+        sql = _db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table})
+        assert sql.rstrip().endswith("WITHOUT ROWID"), table

@@ -14,8 +14,22 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import AuditEvent, District, Membership, ResidentCode, Role, Support, utcnow
+from app.models import (
+    AuditEvent,
+    BudgetBallot,
+    BudgetRollEntry,
+    District,
+    Membership,
+    Poll,
+    PollBallot,
+    PollRollEntry,
+    ResidentCode,
+    Role,
+    Support,
+    utcnow,
+)
 from app.voting import residents
+from app.voting.services import participant_for
 from tests.conftest import all_at_once, login, postgres_only, posting
 
 THIS_YEAR = date.today().year
@@ -218,8 +232,8 @@ def test_planner_imports_a_census_and_only_digests_are_kept(client, make, db, se
     assert client.get("/c/seoul/manage/residents").status_code == 200
     response = _import(client, "\ufeff" + CENSUS)  # with a byte-order mark, as spreadsheets save it
     assert response.status_code == 302
-    assert "3 codes imported; 0 were imported before" in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 codes imported." in page and "were imported before" not in page
     codes = db.session.scalars(select(ResidentCode).order_by(ResidentCode.id)).all()
     assert [c.code_digest for c in codes] == [hashlib.sha256(code.encode()).hexdigest()
                                               for code in ("MP4821XK", "JN7733QA", "MP0001AA")]
@@ -233,9 +247,13 @@ def test_planner_imports_a_census_and_only_digests_are_kept(client, make, db, se
     # The same file again, with one new code: the others are reported as imported before.
     response = _import(client, CENSUS + "ZZ-9999-ZZ,jongno,1977\n")
     assert response.status_code == 302
-    assert "1 codes imported; 3 were imported before" in client.get("/c/seoul/manage/residents").get_data(
-        as_text=True)
+    assert ("1 code imported. 3 codes were imported before and are left as they were."
+            in client.get("/c/seoul/manage/residents").get_data(as_text=True))
     assert _count(ResidentCode) == 4
+    response = _import(client, "code,district,birth_year\nZZ-9999-ZZ,jongno,1977\nNEW-0001,mapo,1980\n"
+                               "NEW-0002,mapo,1981\n")
+    assert ("2 codes imported. 1 code was imported before and is left as it was."
+            in client.get("/c/seoul/manage/residents").get_data(as_text=True))
 
 
 def test_a_file_with_bad_lines_imports_nothing_and_names_each_line(client, make, db, seoul):
@@ -275,6 +293,17 @@ def test_files_that_are_not_a_census_are_refused(client, make, db, seoul, conten
     login(client, make.member(seoul.city, Role.PLANNER))
     response = _import(client, content)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert _count(ResidentCode) == 0
+
+
+def test_a_line_that_is_not_csv_is_named_in_words_the_page_translates(client, make, db, seoul):
+    """Python's csv error text is English and technical: the page names the line instead."""
+    login(client, make.member(seoul.city, Role.PLANNER))
+    content = "code,district,birth_year\nGOOD-0001,mapo,1990\n" + "X" * 140_000 + ",mapo,1990\n"
+    response = _import(client, content)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Line 3 could not be read as CSV." in page
+    assert "field larger" not in page and "Line 3: Line 3" not in page
     assert _count(ResidentCode) == 0
 
 
@@ -453,6 +482,113 @@ def test_a_verified_member_cannot_change_their_district_or_birth_year(app, make,
     assert (membership.district_id, membership.birth_year) == (seoul.home.id, 1990)
 
 
+VOTES = ("support", "budget ballot", "budget roll", "poll ballot", "poll roll")
+
+
+def _vote(seoul, member, kind, process=None):
+    """A vote of `kind` on record for the member in the process (the seoul process by default)."""
+    process = process or seoul.process
+    participant = participant_for(_membership(member, seoul.city))
+    if kind == "support":
+        proposal = seoul.proposal if process.id == seoul.process.id else None
+        assert proposal is not None
+        _db.session.add(Support(participant_id=participant.id, proposal_id=proposal.id))
+    elif kind == "budget ballot":
+        _db.session.add(BudgetBallot(process_id=process.id, participant_id=participant.id, updated_at=utcnow()))
+    elif kind == "budget roll":
+        _db.session.add(BudgetRollEntry(process_id=process.id, participant_id=participant.id))
+    else:
+        poll = Poll(process_id=process.id, question_en="Which name?")
+        _db.session.add(poll)
+        _db.session.flush()
+        if kind == "poll ballot":
+            _db.session.add(PollBallot(poll_id=poll.id, participant_id=participant.id, updated_at=utcnow()))
+        else:
+            _db.session.add(PollRollEntry(poll_id=poll.id, participant_id=participant.id))
+    _db.session.commit()
+
+
+@pytest.mark.parametrize("restriction", ["districts", "min_age"])
+@pytest.mark.parametrize("kind", VOTES)
+def test_a_member_who_voted_where_residence_counts_cannot_change_it(app, make, db, seoul, kind, restriction):
+    """Otherwise they could vote, move to another district (or change their age) and vote again as someone
+    else, or vote where they may not."""
+    _restrict(seoul, **({"districts": [seoul.home]} if restriction == "districts" else {"min_age": 14}))
+    member = make.member(seoul.city, birth_year=1990)
+    _vote(seoul, member, kind)
+    client = _signed_in(app, member)
+    message = "You have voted where only some districts or ages may vote; ask a planner to correct your residence."
+    page = client.get("/c/seoul/residence").get_data(as_text=True)
+    assert message in page and 'name="residence-district"' not in page
+    response = client.post("/c/seoul/residence", data={"residence-district": seoul.away.id,
+                                                      "residence-birth_year": 1979})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in text and 'class="error-summary"' in text
+    assert 'name="residence-district"' in text  # the form, shown again with the reason
+    membership = _membership(member, seoul.city)
+    assert (membership.district_id, membership.birth_year) == (seoul.home.id, 1990)
+    with pytest.raises(residents.ResidenceCounted):
+        residents.update_own_residence(membership, seoul.away.id, 1979)
+    db.session.rollback()
+
+
+def test_votes_where_residence_does_not_count_leave_it_free_to_change(app, make, db, seoul):
+    """A vote in a process open to every district and age does not lock the residence, nor does a restricted
+    process the member has not voted in."""
+    restricted = make.process(seoul.city, title="Mapo park")
+    restricted.eligible_districts = [seoul.home]
+    restricted.min_age = 14
+    db.session.commit()
+    member = make.member(seoul.city)
+    client = _signed_in(app, member)
+    assert _support(client, seoul.proposal).status_code == 302
+    for kind in VOTES[1:]:
+        _vote(seoul, member, kind)
+    page = client.get("/c/seoul/residence").get_data(as_text=True)
+    assert 'name="residence-district"' in page and "ask a planner" not in page
+    response = client.post("/c/seoul/residence", data={"residence-district": seoul.away.id,
+                                                      "residence-birth_year": 1979})
+    assert response.status_code == 302
+    membership = _membership(member, seoul.city)
+    assert (membership.district_id, membership.birth_year) == (seoul.away.id, 1979)
+
+
+@pytest.mark.parametrize("kind", VOTES)
+def test_who_can_vote_is_frozen_once_anyone_has_voted(app, make, db, seoul, kind):
+    _restrict(seoul, min_age=14)
+    _vote(seoul, make.member(seoul.city), kind)
+    client = _signed_in(app, make.member(seoul.city, Role.FACILITATOR))
+    message = "Votes have been cast in this process: who can vote can no longer change."
+    page = client.get(f"/c/seoul/manage/processes/{seoul.process.id}/voting").get_data(as_text=True)
+    assert message in page and 'name="who-who"' not in page
+    response = client.post(f"/c/seoul/manage/processes/{seoul.process.id}/voting/eligibility",
+                           data={"who-who": "verified", "who-districts": [str(seoul.away.id)], "who-min_age": "18"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    db.session.refresh(seoul.process)
+    assert (seoul.process.require_verified, seoul.process.min_age, seoul.process.eligible_districts) == (
+        False, 14, [])
+    assert _count(AuditEvent, AuditEvent.action == "process.eligibility") == 0
+    # The same rules sent again (a page opened before the first vote) change nothing and pass.
+    response = client.post(f"/c/seoul/manage/processes/{seoul.process.id}/voting/eligibility",
+                           data={"who-who": "members", "who-min_age": "14"})
+    assert response.status_code == 302 and _count(AuditEvent, AuditEvent.action == "process.eligibility") == 0
+
+
+def test_votes_in_another_process_do_not_freeze_who_can_vote(app, make, db, seoul):
+    other = make.process(seoul.city, phases=((-1, 10, ("poll_vote",)),), title="Plaza name")
+    member = make.member(seoul.city)
+    for kind in VOTES[1:]:
+        _vote(seoul, member, kind, process=other)
+    client = _signed_in(app, make.member(seoul.city, Role.FACILITATOR))
+    assert 'name="who-who"' in client.get(f"/c/seoul/manage/processes/{seoul.process.id}/voting").get_data(
+        as_text=True)
+    response = client.post(f"/c/seoul/manage/processes/{seoul.process.id}/voting/eligibility",
+                           data={"who-who": "verified", "who-min_age": ""})
+    assert response.status_code == 302
+    db.session.refresh(seoul.process)
+    assert seoul.process.require_verified
+
+
 # Planners verify by hand ---------------------------------------------------------------------------------------
 
 def test_a_planner_verifies_a_member_by_hand_and_takes_it_back(app, make, db, seoul):
@@ -504,6 +640,32 @@ def test_only_planners_and_admins_verify_by_hand(app, make, db, seoul):
     outsider = make.member(busan)
     assert planner.post(f"/c/seoul/people/{outsider.id}/verification",
                         data={"verification-district": seoul.mapo.id}).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.PLANNER, Role.ADMIN])
+def test_planners_cannot_verify_themselves(app, make, db, seoul, role):
+    planner = make.member(seoul.city, role, birth_year=1980)
+    client = _signed_in(app, planner)
+    page = client.get(f"/c/seoul/people/{planner.id}").get_data(as_text=True)
+    assert 'name="verification-district"' not in page and "Your residence and its verification" in page
+    reason = "You cannot verify your own residence or take its verification back. Ask another planner."
+    response = client.post(f"/c/seoul/people/{planner.id}/verification",
+                           data={"verification-district": seoul.away.id, "verification-birth_year": 1960})
+    assert response.status_code == 403 and reason in response.get_data(as_text=True)
+    membership = _membership(planner, seoul.city)
+    assert membership.verified_at is None
+    assert (membership.district_id, membership.birth_year) == (seoul.home.id, 1980)
+    membership.verified_at = utcnow()  # verified by another planner, say
+    db.session.commit()
+    response = client.post(f"/c/seoul/people/{planner.id}/verification/remove")
+    assert response.status_code == 403 and reason in response.get_data(as_text=True)
+    assert _membership(planner, seoul.city).verified_at is not None
+    assert _count(AuditEvent, AuditEvent.target_type == "membership") == 0
+    with pytest.raises(residents.OwnResidence):
+        residents.verify_by_hand(planner, _membership(planner, seoul.city), seoul.away.id, 1960)
+    with pytest.raises(residents.OwnResidence):
+        residents.unverify(planner, _membership(planner, seoul.city))
+    db.session.rollback()
 
 
 def test_a_district_of_another_city_is_refused(app, make, db, seoul):

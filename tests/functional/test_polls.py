@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -19,6 +20,8 @@ from app.models import (
     AuditEvent,
     Membership,
     Participant,
+    Phase,
+    PhaseAction,
     Poll,
     PollBallot,
     PollMethod,
@@ -29,7 +32,7 @@ from app.models import (
     utcnow,
 )
 from app.voting import poll_services as services
-from app.voting.services import participant_for
+from app.voting.services import participant_for, roll_time
 from tests.conftest import all_at_once, login, postgres_only, posting, same_person_clients
 
 LABELS = ("Madang Plaza", "Maple Square", "River Garden", "Sunrise Court")
@@ -563,6 +566,60 @@ def test_results_wait_for_voting_to_close_except_for_those_who_manage_it(app, ma
     html = citizen.get(url).get_data(as_text=True)
     assert "Full order" in html and "Provisional" not in html
     assert client_can_still_not_vote(citizen, poll)
+
+
+def test_a_secret_poll_shows_no_provisional_results_even_to_those_who_manage_it(app, make, db, seoul):
+    """Live results and the public ballot count together would let someone watch a known person's vote move the
+    figures: a secret poll's results wait for voting to close, for everyone."""
+    poll = _poll(seoul.process, seoul.facilitator, secret=True)
+    _cast_many(poll, make, RANKINGS[:3])
+    url = f"{_poll_url(poll)}/results"
+    reason = ("This poll is a secret ballot: nobody, not even the facilitators, sees its results until voting on it "
+              "closes.")
+    for person in (seoul.facilitator, seoul.admin, seoul.citizen):
+        each = app.test_client()
+        login(each, person)
+        html = each.get(url).get_data(as_text=True)
+        assert reason in html and "3 ballots have been cast so far" in html
+        assert "Full order" not in html and "Provisional" not in html and "Madang Plaza" not in html
+        page = each.get(_poll_url(poll)).get_data(as_text=True)
+        assert reason in page and "See the results" not in page
+    # A round to come that opens the poll again keeps the results hidden.
+    _close_voting(seoul.process)
+    second = Phase(process_id=seoul.process.id, name_en="Second round", starts_at=utcnow() + timedelta(days=2),
+                   ends_at=utcnow() + timedelta(days=4))
+    second.set_actions([PhaseAction.POLL_VOTE])
+    db.session.add(second)
+    db.session.commit()
+    facilitator = app.test_client()
+    login(facilitator, seoul.facilitator)
+    html = facilitator.get(url).get_data(as_text=True)
+    assert reason in html and "Full order" not in html
+    db.session.delete(second)
+    db.session.commit()
+    for each in (facilitator, app.test_client()):
+        html = each.get(url).get_data(as_text=True)
+        assert "Full order" in html and "Provisional" not in html and reason not in html
+
+
+def test_the_secret_roll_records_the_day_not_the_time(client, db, seoul):
+    poll = _poll(seoul.process, seoul.facilitator, secret=True)
+    login(client, seoul.citizen)
+    before = roll_time()
+    assert client.post(_ballot_url(poll), data=_ranks(poll, {0: 1})).status_code == 302
+    after = roll_time()
+    entry = db.session.scalar(select(PollRollEntry))
+    voted_at = entry.voted_at
+    assert (voted_at.hour, voted_at.minute, voted_at.second, voted_at.microsecond) == (0, 0, 0, 0)
+    assert voted_at.replace(tzinfo=None) in (before.replace(tzinfo=None), after.replace(tzinfo=None))
+
+
+def test_roll_time_is_the_start_of_the_utc_day():
+    seoul_morning = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Seoul"))  # 23:30 UTC, 28 Feb
+    assert roll_time(seoul_morning) == datetime(2026, 2, 28, tzinfo=timezone.utc)
+    assert roll_time(seoul_morning).tzinfo is not None
+    now = roll_time()
+    assert (now.hour, now.minute, now.second, now.microsecond) == (0, 0, 0, 0)
 
 
 def client_can_still_not_vote(client, poll) -> bool:

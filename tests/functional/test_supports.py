@@ -430,6 +430,8 @@ def test_the_answer_queue_lists_the_longest_waiting_first_with_days_in_the_city_
     page = client.get("/c/seoul/manage/answers").get_data(as_text=True)
     titles = re.findall(r'<a href="/c/seoul/proposals/(\d+)"', page)
     assert titles == [str(oldest.id), str(newer.id)]
+    # Each row is headed by its proposal, for screen readers moving along a row.
+    assert re.findall(r'<th scope="row"><a href="/c/seoul/proposals/(\d+)"', page) == titles
     seoul_day = lambda moment: moment.astimezone(ZoneInfo("Asia/Seoul")).date()  # noqa: E731
     newer_days = (seoul_day(utcnow()) - seoul_day(newer.answer_due_since)).days  # 0, or 1 just after midnight
     cells = re.findall(r"<td>(\d+) days?</td>", page)
