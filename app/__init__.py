@@ -67,6 +67,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.notifications import services as notification_services
     from app.proposals import bp as proposals_bp
     from app.voting import bp as voting_bp
+    from app.planning import bp as planning_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -76,6 +77,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(deliberation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(voting_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(planning_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
 

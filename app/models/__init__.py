@@ -1,4 +1,15 @@
 """Every model, importable from one place. One module per domain."""
+from app.models.accountability import (
+    Indicator,
+    IndicatorReading,
+    Result,
+    ResultStatus,
+    ResultUpdate,
+    result_indicators,
+    result_plan_items,
+    result_proposals,
+    result_targets,
+)
 from app.models.audit import AuditEvent, AuditTarget
 from app.models.base import Base, UTCDateTime, utcnow
 from app.models.cities import CensusAgeBand, City, District, Membership, Role, RoleGrant
@@ -12,7 +23,7 @@ from app.models.organizations import (
     OrganizationMember,
     OrganizationRole,
 )
-from app.models.plans import Plan, PlanItem, plan_item_targets
+from app.models.plans import Plan, PlanItem, plan_item_local_targets, plan_item_targets
 from app.models.processes import Phase, PhaseAction, PhaseActionGrant, Process
 from app.models.proposals import Proposal, ProposalState, proposal_plan_items, proposal_targets
 from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
@@ -46,5 +57,6 @@ __all__ = [
     "proposal_plan_items", "proposal_targets", "utcnow", "BallotStyle", "Budget", "BudgetBallot",
     "BudgetBallotItem", "BudgetOutcome", "BudgetRollEntry", "OutcomeRule", "Participant", "Poll", "PollBallot",
     "PollMethod", "PollOption", "PollRank", "PollRollEntry", "ResidentCode", "Support", "SupportThreshold",
-    "process_districts",
+    "process_districts", "Indicator", "IndicatorReading", "Result", "ResultStatus", "ResultUpdate",
+    "result_indicators", "result_plan_items", "result_proposals", "result_targets", "plan_item_local_targets",
 ]

@@ -26,6 +26,9 @@ class AuditTarget(StrEnum):
     FLAG = "flag"
     BUDGET = "budget"
     POLL = "poll"
+    LOCAL_TARGET = "local_target"
+    INDICATOR = "indicator"
+    RESULT = "result"
 
 
 class AuditEvent(Base):

@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     FOLLOWED_COMMENT = "followed_comment"  # a comment on something I follow
     FOLLOWED_CHANGE = "followed_change"  # something I follow changed (edited, withdrawn, answered)
     CONTENT_HIDDEN = "content_hidden"  # a moderator (or flags) hid what I wrote
+    PROPOSAL_ANSWERED = "proposal_answered"  # the city answered my proposal, or one I follow
 
 
 class EmailFrequency(StrEnum):

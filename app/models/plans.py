@@ -15,6 +15,14 @@ plan_item_targets = Table(
     Column("sdg_target_code", ForeignKey("sdg_targets.code", ondelete="RESTRICT"), primary_key=True, index=True),
 )
 
+# A plan item also serves the city's own local targets (each extending a global SDG target).
+plan_item_local_targets = Table(
+    "plan_item_local_targets",
+    Base.metadata,
+    Column("plan_item_id", ForeignKey("plan_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("local_target_id", ForeignKey("local_targets.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Plan(Base):
     __tablename__ = "plans"
@@ -58,6 +66,13 @@ class PlanItem(Base):
     plan: Mapped[Plan] = relationship(back_populates="items")
     sdg_targets: Mapped[list["SdgTarget"]] = relationship(  # noqa: F821
         secondary=plan_item_targets, order_by="SdgTarget.position"
+    )
+    local_targets: Mapped[list["LocalTarget"]] = relationship(  # noqa: F821
+        secondary=plan_item_local_targets, order_by="LocalTarget.code"
+    )
+    indicators: Mapped[list["Indicator"]] = relationship(  # noqa: F821
+        back_populates="plan_item", order_by="Indicator.position", cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     title = bilingual("title")

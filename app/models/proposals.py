@@ -66,6 +66,8 @@ class Proposal(Base):
         CheckConstraint("feasible IS NULL OR feasible OR feasibility_reason IS NOT NULL",
                         name="infeasible_has_reason"),
         UniqueConstraint("process_id", "external_id"),
+        enum_check("answer_draft_state", ProposalState, name="answer_draft_state_valid"),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_has_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,8 +83,12 @@ class Proposal(Base):
     cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
     state: Mapped[str] = mapped_column(enum_column_type(ProposalState), default=ProposalState.PUBLISHED)
+    # The city's official answer: published (answer, answered_at, the state) or kept as a draft until then.
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answer_draft: Mapped[str | None] = mapped_column(Text)
+    answer_draft_state: Mapped[str | None] = mapped_column(enum_column_type(ProposalState))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdraw_reason: Mapped[str | None] = mapped_column(String(500))
     # NFC-normalised, case-folded title and body: the text search matches substrings of it.

@@ -1,0 +1,2 @@
+"""placeholder"""
+from app.planning import bp  # noqa: F401
