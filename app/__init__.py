@@ -78,6 +78,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(voting_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(planning_bp, url_prefix="/c/<city_slug>")
+    from app.planning.sdg_routes import sdg_bp
+    app.register_blueprint(sdg_bp, url_prefix="/sdgs")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
 

@@ -193,7 +193,52 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     _seed_supports(processes["green-transport"], citizens, staff_users.get("facilitator"))
     _seed_budget(processes["safer-school-routes"], citizens, staff_users.get("facilitator"),
                  staff_users.get("planner"))
+    _seed_results(city, processes["safer-school-routes"], staff_users.get("planner"), zone)
+    _seed_plans(city, items, staff_users.get("planner"))
     return logins
+
+
+RESULT_UPDATES = [  # (days ago, status, progress, Korean, English) for the winners in the order they won
+    [(120, "in_progress", 10, "설계를 마쳤습니다.", "Design finished."),
+     (45, "in_progress", 55, "공사가 절반을 넘었습니다.", "Works are more than half done."),
+     (7, "completed", 100, "개통했습니다.", "Open to the public.")],
+    [(90, "in_progress", 20, "주민 설명회를 열었습니다.", "Residents' meeting held."),
+     (20, "in_progress", 40, "첫 구간 공사를 시작했습니다.", "Works started on the first section.")],
+    [(60, "planned", 0, "예산을 배정했습니다.", "Budget allocated.")],
+]
+
+
+def _seed_results(city: City, process: Process, planner: User | None, zone: ZoneInfo) -> None:
+    """Results for the certified school-routes budget: one per winning project (as a planner creates them from
+    the budget page), a few dated updates, and one parent result that gathers them, its progress derived from
+    theirs. Once."""
+    from app.models import BudgetOutcome, Result
+    from app.planning import results
+
+    if planner is None or db.session.get(BudgetOutcome, process.id) is None:
+        return
+    if db.session.scalar(select(Result.id).where(Result.process_id == process.id).limit(1)) is not None:
+        return
+    created, _skipped = results.results_from_budget(planner, process)
+    now = datetime.now(timezone.utc)
+    for result, steps in zip(created, RESULT_UPDATES):
+        for days, status, progress, text_ko, text_en in steps:
+            on = (now - timedelta(days=days)).astimezone(zone).date()
+            results.add_update(planner, result, results.UpdateData(
+                on=on, status=status, progress=Decimal(progress), text_ko=text_ko, text_en=text_en), city.time_zone)
+    parent = results.create_result(planner, city, results.ResultData(
+        title_ko="안전한 통학로 2027", title_en="Safer school routes 2027",
+        description_ko="주민참여예산으로 선정된 통학로 사업을 하나로 묶어 추적합니다.",
+        description_en="The school-route projects residents chose in the participatory budget, tracked together.",
+        starts_on=(now - timedelta(days=150)).date(), ends_on=(now + timedelta(days=200)).date(), parent_id=None,
+        target_codes=frozenset({"11.2", "3.6"})), process=process)
+    for result in created:
+        result.parent_id = parent.id
+    db.session.flush()
+    results.add_update(planner, parent, results.UpdateData(
+        on=(now - timedelta(days=30)).astimezone(zone).date(), status="in_progress", progress=None,
+        text_ko="세부 사업이 차례로 진행 중입니다.", text_en="The projects are under way one after another."),
+        city.time_zone)
 
 
 def _seed_supports(process: Process, citizens: list[User], facilitator: User | None) -> None:
@@ -325,3 +370,44 @@ def _seed_deliberation(process: Process, citizens: list[User], facilitator: User
             side_for_ko="자전거 도로로", side_for_en="Give it to bicycles",
             side_against_ko="차로 유지", side_against_en="Keep the car lane",
             closes_at=None))
+
+
+# Illustrative figures for the demo, not official statistics.
+DEMO_LOCAL_TARGETS = [
+    ("cycling-network", "11.2", "11.2.SEL1", "따릉이 대여소, 모든 지하철역 출구 300m 이내 · A Ttareungyi bike-share "
+     "station within 300 m of every subway exit"),
+    ("parks-green-space", "11.7", "11.7.SEL1", "집에서 걸어서 5분 안에 공원 · A park within a five-minute walk of "
+     "every home"),
+]
+DEMO_INDICATORS = [
+    ("cycling-network", "보호 자전거도로 길이", "Length of protected bike lanes", "km", "11.2.1",
+     ("92", 2022), ("300", 2030), [("2023-12-31", "118"), ("2024-12-31", "141"), ("2025-06-30", "163")]),
+    ("parks-green-space", "공원 5분 거리 내 가구 비율", "Homes within a five-minute walk of a park", "%", "11.7.1",
+     ("68", 2022), ("90", 2030), [("2023-12-31", "71"), ("2024-12-31", "74")]),
+]
+
+
+def _seed_plans(city: City, items: dict, planner: User | None) -> None:
+    """Local targets under the global ones, and indicators with a baseline, a target and dated readings on two
+    Seoul 2030 items, written by the demo planner through the planners' own services (so audited). Once."""
+    from datetime import date
+
+    from app.models import LocalTarget
+    from app.planning import plans
+
+    if planner is None or db.session.scalar(select(LocalTarget.id).where(LocalTarget.city_id == city.id).limit(1)):
+        return
+    for item_code, global_code, code, title in DEMO_LOCAL_TARGETS:
+        local = plans.create_local_target(planner, city, plans.LocalTargetData(global_code, code, title, ""))
+        items[item_code].local_targets.append(local)
+    db.session.flush()
+    for item_code, name_ko, name_en, unit, official, baseline, target, readings in DEMO_INDICATORS:
+        item = items[item_code]
+        if item.indicators:
+            continue
+        indicator = plans.create_indicator(planner, item, plans.IndicatorData(
+            name_ko=name_ko, name_en=name_en, unit=unit, baseline_value=Decimal(baseline[0]),
+            baseline_year=baseline[1], target_value=Decimal(target[0]), target_year=target[1],
+            sdg_indicator_code=official, position=0))
+        for measured_on, value in readings:
+            plans.add_reading(planner, indicator, plans.ReadingData(date.fromisoformat(measured_on), Decimal(value)))

@@ -158,8 +158,16 @@ def sentence(note: Notification) -> str:
         NotificationKind.FOLLOWED_CHANGE: _("“%(title)s”, which you follow, has changed.", title=title),
         NotificationKind.CONTENT_HIDDEN: _("Something you wrote on “%(title)s” was hidden (%(reason)s). You can ask "
                                            "for a review.", title=title, reason=_hidden_reason(note, target)),
+        NotificationKind.PROPOSAL_ANSWERED: _("The city answered “%(title)s”: %(state)s.", title=title,
+                                              state=_answered_state(note, target)),
     }
     return texts[NotificationKind(note.kind)]
+
+
+def _answered_state(note: Notification, target) -> str:
+    from app.planning.answers import notification_state
+
+    return notification_state(note, target)
 
 
 def _hidden_reason(note: Notification, target) -> str:

@@ -295,7 +295,7 @@ def test_reaching_an_answer_tier_makes_the_answer_due_once(app, make, db, seoul)
     assert due_and_count() == (due, 2)  # withdrawals never clear it
     _support(people[3], seoul.proposal)
     assert due_and_count() == (due, 3)  # back over the tier: the first date stands
-    assert "The city owes this proposal an answer since" in _page(people[0], seoul.proposal)
+    assert "Answer due since" in _page(people[0], seoul.proposal)  # the answer section says it is owed
 
 
 def test_an_answer_tier_added_later_marks_proposals_already_past_it(client, make, db, seoul):
