@@ -6,3 +6,4 @@ bp = Blueprint("facilitation", __name__)
 bind_city(bp)
 
 from app.facilitation import routes  # noqa: E402,F401
+from app.facilitation import dashboard_routes  # noqa: E402,F401

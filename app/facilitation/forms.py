@@ -99,3 +99,29 @@ class ConfirmForm(Form):
     """A POST-only action that carries nothing but the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class RoundEndForm(Form):
+    """The dashboard's "extend the current round": a new end, in the city's time zone."""
+
+    ends_at = DateTimeLocalField(_l("New end"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(message=_l("Enter an end date and time.")),
+                                             clear_local_time],
+                                 description=_l("The round ends just before this moment."))
+    submit = SubmitField(_l("Change the end"))
+
+
+class RoundDatesForm(Form):
+    """The dashboard's "reschedule an upcoming round"."""
+
+    starts_at = DateTimeLocalField(_l("New start"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(message=_l("Enter a start date and time.")),
+                                               clear_local_time])
+    ends_at = DateTimeLocalField(_l("New end"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(message=_l("Enter an end date and time.")),
+                                             clear_local_time])
+    submit = SubmitField(_l("Reschedule"))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The round must end after it starts."))

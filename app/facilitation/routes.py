@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,12 +11,18 @@ from app.facilitation import bp, services
 from app.facilitation.forms import ConfirmForm, PhaseForm, ProcessForm
 from app.models import Phase, PhaseAction, Plan, Process
 from app.timezones import local_to_utc, utc_to_local
-from app.views import get_in_city_or_404, refuse
+from app.views import get_in_city_or_404, refuse, safe_next
+
+
+# Endpoints of this blueprint that check their own permission (the census shares are the planners').
+OWN_ACCESS_CHECK: set[str] = set()
 
 
 @bp.before_request
 @login_required
 def _facilitators_only():
+    if request.endpoint in OWN_ACCESS_CHECK:
+        return
     if not permissions.can_manage_processes(current_user, g.city):
         refuse(_("Only facilitators and administrators of this city can manage processes."))
 
@@ -159,7 +165,7 @@ def close_phase(phase_id: int):
         else:
             db.session.commit()
             flash(_("The round “%(name)s” is closed.", name=phase.name), "success")
-    return redirect(url_for("facilitation.edit_process", process_id=phase.process_id))
+    return redirect(safe_next(url_for("facilitation.edit_process", process_id=phase.process_id)))
 
 
 @bp.route("/phases/<int:phase_id>/delete", methods=["POST"])

@@ -32,6 +32,10 @@ class PhaseIsHistory(Exception):
     """A finished round cannot change, and a running round keeps its start."""
 
 
+class StartInThePast(Exception):
+    """A round that has not started cannot be moved to start in the past."""
+
+
 @dataclass(frozen=True)
 class ProcessData:
     title_ko: str
@@ -160,6 +164,44 @@ def update_phase(actor: User, phase: Phase, data: PhaseData, now: datetime | Non
     changes = diff(before, _phase_fields(phase))
     if changes:
         record(actor, "phase.update", AuditTarget.PHASE, phase.id, city_id=phase.process.city_id, changes=changes)
+    if "starts_at" in changes or "ends_at" in changes:
+        announce_phase_change(actor, phase)
+
+
+def extend_phase(actor: User, phase: Phase, ends_at: datetime, now: datetime | None = None) -> None:
+    """Move the end of the running round (later, or earlier but not into the past)."""
+    now = now or utcnow()
+    if not phase.contains(now):
+        raise PhaseNotActive()
+    update_phase(actor, phase, replace(_phase_data(phase), ends_at=ends_at), now)
+
+
+def reschedule_phase(actor: User, phase: Phase, starts_at: datetime, ends_at: datetime,
+                     now: datetime | None = None) -> None:
+    """Move a round that has not started yet."""
+    now = now or utcnow()
+    if phase.starts_at <= now:
+        raise PhaseAlreadyStarted()
+    if starts_at < now:
+        raise StartInThePast()
+    update_phase(actor, phase, replace(_phase_data(phase), starts_at=starts_at, ends_at=ends_at), now)
+
+
+def _phase_data(phase: Phase) -> PhaseData:
+    return PhaseData(**{f: getattr(phase, f) for f in PHASE_TEXT_FIELDS}, starts_at=phase.starts_at,
+                     ends_at=phase.ends_at, actions=frozenset(phase.actions))
+
+
+def announce_phase_change(actor: User, phase: Phase) -> None:
+    """Tell everyone who follows a proposal or debate of the process, once each (about the first thing they
+    follow there), that a round's dates changed."""
+    from app.facilitation.dashboard import process_followers
+    from app.notifications import services as notifications
+    from app.models import NotificationKind
+
+    for target, user_ids in process_followers(phase.process):
+        notifications.notify({user_id: NotificationKind.ROUNDS_CHANGED for user_id in user_ids},
+                             getattr(actor, "id", None), target, phase.process.city_id)
 
 
 def _to_minute(moment: datetime) -> datetime:
@@ -176,6 +218,7 @@ def close_phase(actor: User, phase: Phase, now: datetime | None = None) -> None:
     _flush_phase()
     record(actor, "phase.close", AuditTarget.PHASE, phase.id, city_id=phase.process.city_id,
            changes={"ends_at": [before.isoformat(), now.isoformat()]})
+    announce_phase_change(actor, phase)
 
 
 def delete_phase(actor: User, phase: Phase, now: datetime | None = None) -> None:

@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     FOLLOWED_CHANGE = "followed_change"  # something I follow changed (edited, withdrawn, answered)
     CONTENT_HIDDEN = "content_hidden"  # a moderator (or flags) hid what I wrote
     PROPOSAL_ANSWERED = "proposal_answered"  # the city answered my proposal, or one I follow
+    ROUNDS_CHANGED = "rounds_changed"  # a round of the process of something I follow was moved or closed
 
 
 class EmailFrequency(StrEnum):

@@ -160,6 +160,9 @@ def sentence(note: Notification) -> str:
                                            "for a review.", title=title, reason=_hidden_reason(note, target)),
         NotificationKind.PROPOSAL_ANSWERED: _("The city answered “%(title)s”: %(state)s.", title=title,
                                               state=_answered_state(note, target)),
+        NotificationKind.ROUNDS_CHANGED: _("The rounds of “%(process)s” have new dates (you follow “%(title)s” "
+                                           "there).", process=target.process.title if target is not None else "",
+                                           title=title),
     }
     return texts[NotificationKind(note.kind)]
 

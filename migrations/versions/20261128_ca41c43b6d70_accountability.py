@@ -35,7 +35,7 @@ def _check(table, name, values):
 
 def upgrade():
     _check('audit_events', 'target_type_valid', AUDIT_TARGETS + ("local_target", "indicator", "result"))
-    _check('notifications', 'kind_valid', NOTIFICATION_KINDS + ("proposal_answered",))
+    _check('notifications', 'kind_valid', NOTIFICATION_KINDS + ("proposal_answered", "rounds_changed"))
     op.create_table('indicators',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_item_id', sa.Integer(), nullable=False),
@@ -188,7 +188,7 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM audit_events WHERE target_type IN ('local_target', 'indicator', 'result')")
-    op.execute("DELETE FROM notifications WHERE kind = 'proposal_answered'")
+    op.execute("DELETE FROM notifications WHERE kind IN ('proposal_answered', 'rounds_changed')")
     _check('audit_events', 'target_type_valid', AUDIT_TARGETS)
     _check('notifications', 'kind_valid', NOTIFICATION_KINDS)
     with op.batch_alter_table('proposals', schema=None) as batch_op:
