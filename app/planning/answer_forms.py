@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.formbase import Form
 from app.planning.answers import ANSWER_STATES, MAX_ANSWER_LENGTH
@@ -26,3 +26,11 @@ class AnswerForm(Form):
         description=_l("Markdown: *emphasis*, **bold**, lists and links. Everyone sees it once published."))
     save_draft = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Publish the answer"))
+
+
+class LinksForm(Form):
+    """A planner ties a proposal to the city's plan items and to SDG targets (choices set by the route)."""
+
+    plan_items = SelectMultipleField(_l("Plan items it serves"), coerce=int, validators=[Optional()])
+    sdg_targets = SelectMultipleField(_l("SDG targets it serves"), validators=[Optional()])
+    save_links = SubmitField(_l("Save the links"))

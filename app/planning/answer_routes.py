@@ -4,14 +4,16 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Proposal
+from app import permissions
+from app.models import Plan, Proposal, SdgTarget
 from app.planning import answers, bp
-from app.planning.answer_forms import AnswerForm
+from app.planning.answer_forms import AnswerForm, LinksForm
 from app.proposals.routes import state_labels
-from app.views import require
+from app.views import refuse, require
 
 
 def _proposal_in_city(proposal_id: int) -> Proposal:
@@ -58,6 +60,38 @@ def answer(proposal_id: int):
     return render_template("planning/answer_form.html", form=form, proposal=proposal, process=proposal.process,
                            view=answers.answer_view(current_user, proposal),
                            state_labels=state_labels()), 422 if submitted else 200
+
+
+def _links_form(proposal: Proposal, formdata=None) -> LinksForm:
+    form = LinksForm(formdata=formdata, prefix="links")
+    plans = db.session.scalars(select(Plan).where(Plan.city_id == g.city.id).order_by(Plan.id)).all()
+    form.plan_items.choices = [(item.id, f"{plan.title} › {item.title}") for plan in plans for item in plan.items]
+    form.sdg_targets.choices = [(code, code) for code in db.session.scalars(
+        select(SdgTarget.code).order_by(SdgTarget.position))]
+    if formdata is None:
+        form.plan_items.data = [item.id for item in proposal.plan_items]
+        form.sdg_targets.data = [target.code for target in proposal.sdg_targets]
+    return form
+
+
+@bp.route("/manage/proposals/<int:proposal_id>/links", methods=["GET", "POST"])
+@login_required
+def links(proposal_id: int):
+    """Planners tie citizen input to the city's plans: the proposal's plan items and SDG targets."""
+    proposal = _proposal_in_city(proposal_id)
+    if not permissions.can_plan(current_user, g.city):
+        refuse(_("Only planners and administrators of this city can link proposals to plans."))
+    submitted = request.method == "POST"
+    form = _links_form(proposal, formdata=request.form if submitted else None)
+    if form.validate_on_submit():
+        answers.link(current_user, proposal, form.plan_items.data or [], form.sdg_targets.data or [])
+        db.session.commit()
+        flash(_("The proposal's links to plans and SDG targets are saved."), "success")
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    from app.proposals.routes import _goals
+
+    return render_template("planning/answer_links.html", form=form, proposal=proposal, process=proposal.process,
+                           goals=_goals()), 422 if submitted else 200
 
 
 @bp.app_template_global("official_answer")

@@ -181,3 +181,26 @@ def answer_view(user, proposal: Proposal, now: datetime | None = None) -> Answer
         days_waiting=days_waiting(proposal.answer_due_since, now or utcnow(), city.time_zone) if owed else None,
         draft_saved=proposal.answer_draft is not None, may_answer=may_answer(user, proposal),
     )
+
+
+def link(actor: User, proposal: Proposal, plan_item_ids: list[int], target_codes: list[str]) -> None:
+    """A planner ties the proposal to plan items of the city's plans and to SDG targets (replacing the links it
+    had). Items of another city are refused (ValueError); audited."""
+    from app.models import Plan, PlanItem, SdgTarget
+
+    items = list(db.session.scalars(select(PlanItem).join(Plan, Plan.id == PlanItem.plan_id).where(
+        PlanItem.id.in_(plan_item_ids), Plan.city_id == proposal.process.city_id))) if plan_item_ids else []
+    targets = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(target_codes)))) \
+        if target_codes else []
+    if len(items) != len(set(plan_item_ids)) or len(targets) != len(set(target_codes)):
+        raise ValueError("a plan item or target that does not belong here")
+    before = {"plan_items": sorted(i.id for i in proposal.plan_items),
+              "sdg_targets": sorted(t.code for t in proposal.sdg_targets)}
+    proposal.plan_items = items
+    proposal.sdg_targets = targets
+    db.session.flush()
+    after = {"plan_items": sorted(i.id for i in items), "sdg_targets": sorted(t.code for t in targets)}
+    changes = diff(before, after)
+    if changes:
+        record(actor, "proposal.link", AuditTarget.PROPOSAL, proposal.id, city_id=proposal.process.city_id,
+               changes=changes)

@@ -136,6 +136,7 @@ PAGES = [
     PageCase("answer-form-errors", lambda w: _answer_path(w.owed), who="planner", send_empty=True,
              sent_status=422),
     PageCase("answer-form-revise", lambda w: _answer_path(w.answered), who="planner"),
+    PageCase("answer-links", lambda w: f"/c/seoul/manage/proposals/{w.owed.id}/links", who="planner"),
     PageCase("proposal-owed-planner", lambda w: f"/c/seoul/proposals/{w.owed.id}", who="planner"),
     PageCase("proposal-answered", lambda w: f"/c/seoul/proposals/{w.answered.id}", who="citizen",
              screenshot=True),

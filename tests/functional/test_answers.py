@@ -404,3 +404,25 @@ def test_the_answer_view_counts_days_waiting_in_the_city_calendar(app, make, db,
         view = answers.answer_view(None, proposal)
     assert view.due_since is None and view.days_waiting is None and view.published and view.html == "<p>Yes</p>\n"
     assert db.session.scalar(select(func.count(Notification.id))) == 0
+
+
+def test_planners_link_a_proposal_to_plan_items_and_targets(app, client, make, db, seoul):
+    plan = make.plan(seoul.city, items=("cycling-network", "safe-streets"))
+    other_city = make.city(slug="busan", name_en="Busan", name_ko="부산", districts=())
+    foreign_item = make.plan(other_city, items=("harbour",)).items[0]
+    url = f"/c/seoul/manage/proposals/{seoul.proposal.id}/links"
+    author = app.test_client()
+    login(author, seoul.author)
+    assert author.post(url, data={"links-plan_items": [plan.items[0].id]}).status_code == 403
+    login(client, seoul.planner)
+    page = client.get(url).get_data(as_text=True)
+    assert "Cycling Network" in page and "Harbour" not in page
+    refused = client.post(url, data={"links-plan_items": [foreign_item.id]})
+    assert refused.status_code == 422
+    response = client.post(url, data={"links-plan_items": [plan.items[1].id], "links-sdg_targets": ["11.2", "3.6"]})
+    assert response.status_code == 302
+    row = _fresh(seoul.proposal)
+    assert [i.id for i in row.plan_items] == [plan.items[1].id]
+    assert sorted(t.code for t in row.sdg_targets) == ["11.2", "3.6"]
+    assert any(e.action == "proposal.link" for e in _events("proposal.link"))
+    assert "Safe Streets" in client.get(f"/c/seoul/proposals/{seoul.proposal.id}").get_data(as_text=True)
