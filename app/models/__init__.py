@@ -28,6 +28,19 @@ from app.models.processes import Phase, PhaseAction, PhaseActionGrant, Process
 from app.models.proposals import Proposal, ProposalState, proposal_plan_items, proposal_targets
 from app.models.sdg import LocalTarget, SdgGoal, SdgIndicator, SdgTarget
 from app.models.users import User
+from app.models.vision import (
+    STATEMENT_MAX_LENGTH,
+    Endorsement,
+    OpinionMap,
+    Statement,
+    StatementModeration,
+    StatementState,
+    StatementVote,
+    VisionEndorsement,
+    VisionState,
+    VisionSummary,
+    VoteValue,
+)
 from app.models.voting import (
     BallotStyle,
     Budget,

@@ -29,6 +29,8 @@ class AuditTarget(StrEnum):
     LOCAL_TARGET = "local_target"
     INDICATOR = "indicator"
     RESULT = "result"
+    STATEMENT = "statement"
+    VISION = "vision"
 
 
 class AuditEvent(Base):

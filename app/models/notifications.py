@@ -13,6 +13,7 @@ from app.models.base import Base, UTCDateTime, enum_check, enum_column_type, utc
 class FollowedType(StrEnum):
     PROPOSAL = "proposal"
     DEBATE = "debate"
+    PROCESS = "process"  # notifications about a whole process (its vision published, a statement moderated)
 
 
 class NotificationKind(StrEnum):
@@ -24,6 +25,8 @@ class NotificationKind(StrEnum):
     CONTENT_HIDDEN = "content_hidden"  # a moderator (or flags) hid what I wrote
     PROPOSAL_ANSWERED = "proposal_answered"  # the city answered my proposal, or one I follow
     ROUNDS_CHANGED = "rounds_changed"  # a round of the process of something I follow was moved or closed
+    VISION_PUBLISHED = "vision_published"  # a process I follow published (a new version of) its shared vision
+    STATEMENT_MODERATED = "statement_moderated"  # my statement was approved or rejected
 
 
 class EmailFrequency(StrEnum):

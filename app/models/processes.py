@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, bilingual, bilingual_check, enum_check, enum_column_type, utcnow
@@ -29,6 +29,7 @@ class Process(Base):
         bilingual_check("title"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("min_age IS NULL OR (min_age >= 0 AND min_age <= 130)", name="min_age_range"),
+        CheckConstraint("statement_moderation IN ('pre', 'post')", name="statement_moderation_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,9 @@ class Process(Base):
     # districts only (none listed: all), and a minimum age (by birth year).
     require_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     min_age: Mapped[int | None] = mapped_column(Integer)
+    # Statements: may citizens add their own, and are theirs published at once ("post") or after approval ("pre")?
+    citizen_statements: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    statement_moderation: Mapped[str] = mapped_column(String(4), default="post", server_default="post")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
