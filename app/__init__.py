@@ -68,6 +68,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.proposals import bp as proposals_bp
     from app.voting import bp as voting_bp
     from app.planning import bp as planning_bp
+    from app.vision import bp as vision_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -78,6 +79,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(voting_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(planning_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(vision_bp, url_prefix="/c/<city_slug>")
     from app.planning.sdg_routes import sdg_bp
     app.register_blueprint(sdg_bp, url_prefix="/sdgs")
     app.register_blueprint(notifications_bp)

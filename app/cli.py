@@ -1,4 +1,4 @@
-"""`flask --app app …` commands: seed, sdg, city, notify, pb (plus Flask-Migrate's own `db`)."""
+"""`flask --app app …` commands: seed, sdg, city, notify, pb, polis, opinion (plus Flask-Migrate's own `db`)."""
 from __future__ import annotations
 
 import click
@@ -166,3 +166,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(sdg_cli)
+    from app.vision.cli import opinion_cli, polis_cli
+
+    app.cli.add_command(polis_cli)
+    app.cli.add_command(opinion_cli)

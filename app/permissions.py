@@ -354,3 +354,52 @@ def can_vote_poll(user, poll, now: datetime | None = None) -> Decision:
         if participant is not None and db.session.get(PollRollEntry, (poll.id, participant.id)) is not None:
             return Decision(False, str(_l("You have cast your secret ballot. A secret ballot is final.")))
     return ALLOWED
+
+
+# --- Statements and the shared vision -----------------------------------------------------------------------
+
+def can_manage_statements(user, city: City) -> bool:
+    """Seed statements, approve or reject citizens' statements, choose how they are moderated: facilitators,
+    moderators and admins."""
+    return has_role(user, city, Role.FACILITATOR, Role.MODERATOR, Role.ADMIN)
+
+
+def can_vote_statement(user, statement, now: datetime | None = None) -> Decision:
+    """Agree, disagree or pass on a published statement while a round enables statement votes, within the
+    process's rules of who may vote."""
+    from app.models import StatementState
+
+    now = now or utcnow()
+    if statement.state != StatementState.PUBLISHED:
+        return Decision(False, str(_l("This statement is not open for votes.")))
+    process = db.session.get(Process, statement.process_id)
+    gate = phase_allows(process, PhaseAction.STATEMENT_VOTE, now)
+    if not gate:
+        return gate
+    return may_vote_in(user, process, now)
+
+
+def can_add_statement(user, process: Process, now: datetime | None = None) -> Decision:
+    """Citizens add their own statements while statement votes are open, unless the process keeps statements
+    to its facilitators (who seed them from the management page at any time)."""
+    now = now or utcnow()
+    if not process.citizen_statements:
+        return Decision(False, str(_l("In this process, only the facilitators write statements.")))
+    gate = phase_allows(process, PhaseAction.STATEMENT_VOTE, now)
+    if not gate:
+        return gate
+    return may_vote_in(user, process, now)
+
+
+def can_edit_vision(user, city: City) -> bool:
+    """Generate, edit and publish the shared-vision summary: facilitators and admins."""
+    return has_role(user, city, Role.FACILITATOR, Role.ADMIN)
+
+
+def can_endorse_vision(user, summary) -> Decision:
+    """Say whether a published vision reflects one's view: any member of the city who may take part."""
+    from app.models import VisionState
+
+    if summary.state != VisionState.PUBLISHED:
+        return Decision(False, str(_l("Only a published vision can be endorsed.")))
+    return _citizen_of(user, db.session.get(Process, summary.process_id).city)
