@@ -6,8 +6,14 @@ FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 AXE_VERSION := 4.14.1
 AXE := tests/browser/vendor/axe.min.js
+FONTS_PACKAGE := @expo-google-fonts/noto-sans-kr
+FONTS_VERSION := 0.4.3
+FONTS_TARBALL := expo-google-fonts-noto-sans-kr-$(FONTS_VERSION).tgz
+FONTS_SHA256 := 7614af529705ea48e8b76cb3b056b92db66b7625ef3fc97ce76366063df94d3f
+FONTS_DIR := app/data/fonts
+FONTS := $(FONTS_DIR)/NotoSansKR_400Regular.ttf $(FONTS_DIR)/NotoSansKR_700Bold.ttf
 
-.PHONY: run install install-test translations messages vendor test test-fast test-sqlite test-postgres bench bench-pb clean
+.PHONY: run install install-test translations messages vendor fonts test test-fast test-sqlite test-postgres bench bench-pb bench-opinion clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +21,11 @@ $(PY):
 
 install: $(PY)
 	$(PY) -m pip install --quiet -e .
-	$(MAKE) --no-print-directory translations
+	$(MAKE) --no-print-directory translations fonts
 
 install-test: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(MAKE) --no-print-directory translations vendor
+	$(MAKE) --no-print-directory translations vendor fonts
 
 translations: $(PY)
 	$(VENV)/bin/pybabel compile -d app/translations
@@ -38,6 +44,17 @@ $(AXE):
 	cd tests/browser/vendor && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
 	  tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js package/LICENSE && \
 	  mv package/axe.min.js package/LICENSE . && rm -rf package axe-core-$(AXE_VERSION).tgz
+
+# Noto Sans KR (SIL Open Font License 1.1) for the shared vision's PDF, copied from its npm package at a pinned
+# version and checked against its digest (see app/data/fonts/README.md).
+fonts: $(FONTS)
+$(FONTS) &:
+	cd $(FONTS_DIR) && npm pack --silent $(FONTS_PACKAGE)@$(FONTS_VERSION) >/dev/null && \
+	  echo "$(FONTS_SHA256)  $(FONTS_TARBALL)" | sha256sum --check --quiet && \
+	  tar -xzf $(FONTS_TARBALL) package/400Regular/NotoSansKR_400Regular.ttf package/700Bold/NotoSansKR_700Bold.ttf \
+	    package/LICENSE_FONT && \
+	  mv package/400Regular/NotoSansKR_400Regular.ttf package/700Bold/NotoSansKR_700Bold.ttf package/LICENSE_FONT . && \
+	  rm -rf package $(FONTS_TARBALL)
 
 # The demo city on SQLite: build the schema, load the demo data (idempotent), serve on http://127.0.0.1:$(PORT)/
 run: install
@@ -66,5 +83,10 @@ bench: install
 bench-pb: install-test
 	$(PY) bench/pb.py $(ARGS)
 
+# The opinion map beside red-dwarf (a test extra): vTaiwan uberx, 1,000,000 and 10,000,000 synthetic votes
+# (a minute or two; ARGS=--skip-national leaves out the 10,000,000).
+bench-opinion: install-test
+	$(PY) bench/opinion.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) instance tests/browser/vendor
+	rm -rf $(VENV) instance tests/browser/vendor $(FONTS)

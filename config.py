@@ -61,6 +61,11 @@ class Config:
     COMMENT_RATE_LIMIT = "10 per minute"
     # Attempts at a resident code, per person: enough for typos, too few to guess codes.
     RESIDENT_CODE_RATE_LIMIT = "5 per minute;20 per day"
+    # Statements a citizen may add to a process's conversation.
+    STATEMENT_RATE_LIMIT = "5 per minute;30 per hour"
+    # An opinion map with at most this many votes is recomputed when a page needs it; larger ones by
+    # `flask --app app opinion refresh` (for example from cron).
+    OPINION_INLINE_VOTES = 200_000
     PROPOSALS_PER_PAGE = 20
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 128

@@ -379,6 +379,16 @@ def can_vote_statement(user, statement, now: datetime | None = None) -> Decision
     return may_vote_in(user, process, now)
 
 
+def can_vote_on_statements(user, process: Process, now: datetime | None = None) -> Decision:
+    """Whether the person may vote on the statements of a process now (a round enables statement votes and they
+    may vote in the process): the statements page shows one statement at a time when this allows."""
+    now = now or utcnow()
+    gate = phase_allows(process, PhaseAction.STATEMENT_VOTE, now)
+    if not gate:
+        return gate
+    return may_vote_in(user, process, now)
+
+
 def can_add_statement(user, process: Process, now: datetime | None = None) -> Decision:
     """Citizens add their own statements while statement votes are open, unless the process keeps statements
     to its facilitators (who seed them from the management page at any time)."""

@@ -195,6 +195,11 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
                  staff_users.get("planner"))
     _seed_results(city, processes["safer-school-routes"], staff_users.get("planner"), zone)
     _seed_plans(city, items, staff_users.get("planner"))
+    _seed_statements(processes["safer-school-routes"], data["statements"]["safer-school-routes"], citizens,
+                     facilitator, seed=2027, voters=citizens[1:])
+    _seed_statements(processes["green-transport"], data["statements"]["green-transport"], citizens,
+                     facilitator, seed=2028, voters=citizens[1:70])
+    _seed_vision(processes["safer-school-routes"], facilitator)
     return logins
 
 
@@ -411,3 +416,95 @@ def _seed_plans(city: City, items: dict, planner: User | None) -> None:
             sdg_indicator_code=official, position=0))
         for measured_on, value in readings:
             plans.add_reading(planner, indicator, plans.ReadingData(date.fromisoformat(measured_on), Decimal(value)))
+
+
+def _seed_statements(process: Process, specs: list[dict], citizens: list[User], facilitator: User | None, *,
+                     seed: int, voters: list[User]) -> None:
+    """Statements on a process (seeded by the facilitator or written by residents) and the residents' votes,
+    drawn from three latent outlooks so the opinion map has groups to find; then the map itself. Min-ji
+    (the citizen login) never votes here, so she can try it. Once."""
+    import random
+
+    from sqlalchemy import func, insert
+
+    from app.methods.language import detect_language
+    from app.models import Membership, Statement, StatementState, StatementVote
+    from app.voting.services import participant_for
+
+    if facilitator is None or db.session.scalar(
+            select(func.count(Statement.id)).where(Statement.process_id == process.id)):
+        return
+    rng = random.Random(seed)
+    when = process.phases[0].starts_at
+    statements = []
+    for n, spec in enumerate(specs):
+        author = facilitator if spec["seeded"] else citizens[(n * 13 + 5) % len(citizens)]
+        statement = Statement(process_id=process.id, author_id=author.id, body=spec["body"],
+                              language=detect_language(spec["body"]) or "", seeded=spec["seeded"],
+                              state=StatementState.PUBLISHED, created_at=when + timedelta(hours=n),
+                              moderated_at=None if spec["seeded"] else when + timedelta(hours=n + 1),
+                              moderated_by_id=None if spec["seeded"] else facilitator.id)
+        db.session.add(statement)
+        statements.append((statement, spec["agree"]))
+    db.session.flush()
+    memberships = {m.user_id: m for m in db.session.scalars(
+        select(Membership).where(Membership.city_id == process.city_id))}
+    rows = []
+    for index, citizen in enumerate(voters):
+        outlook = (0, 0, 0, 1, 1, 2, 0, 1, 2, 1)[index % 10]  # three outlooks: 4 : 4 : 2
+        participant = participant_for(memberships[citizen.id])
+        chosen = rng.sample(statements, rng.randint(min(8, len(statements)), len(statements)))
+        for statement, agree in chosen:
+            roll = rng.random()
+            value = 0 if roll < 0.08 else (1 if rng.random() < agree[outlook] else -1)
+            rows.append({"participant_id": participant.id, "statement_id": statement.id,
+                         "process_id": process.id, "value": value,
+                         "created_at": when + timedelta(days=1, minutes=len(rows)),
+                         "updated_at": when + timedelta(days=1, minutes=len(rows))})
+    db.session.execute(insert(StatementVote), rows)
+    for statement, _agree in statements:
+        values = [row["value"] for row in rows if row["statement_id"] == statement.id]
+        statement.agree_count = values.count(1)
+        statement.disagree_count = values.count(-1)
+        statement.pass_count = values.count(0)
+    db.session.flush()
+    from app.vision.opinion import refresh
+
+    refresh(process)
+
+
+VISION_INTRODUCTION = (
+    "2026년 봄, 서울 시민 백 명이 통학로 안전을 함께 고민했습니다. 제안을 내고, 토론하고, 스무 개의 짧은 "
+    "의견에 동의하거나 반대했고, 5억 원의 예산을 나누었습니다. 아래는 그 과정에서 시민들이 함께 그린 비전입니다. "
+    "모든 문장은 그 근거로 이어집니다.\n\n"
+    "In spring 2026 a hundred Seoul residents worked on safer routes to school: they proposed, deliberated, "
+    "agreed or disagreed with twenty short statements, and shared a budget of ₩500 million. This is the vision "
+    "they drew together; every line links to its evidence."
+)
+VISION_NOTES = {
+    "consensus": "아이들이 혼자 걸어서 학교에 갈 수 있는 동네 — 모든 의견 그룹이 이 목표에 동의했습니다.\n\n"
+                 "Every opinion group agreed: a good neighbourhood is one where children can walk to school alone.",
+    "groups": "차로를 줄이는 문제에서는 의견이 갈렸습니다. 상권과 주차를 걱정하는 그룹의 목소리도 함께 담았습니다.\n\n"
+              "Opinions split on taking space from cars; the outlook of the group worried about shops and parking "
+              "is kept here too.",
+}
+
+
+def _seed_vision(process: Process, facilitator: User | None) -> None:
+    """The finished school-routes process's shared vision, version 1, endorsed by some residents. Once."""
+    from app.models import Endorsement, Membership, VisionSummary
+    from app.vision import summaries
+
+    if facilitator is None or db.session.scalar(select(VisionSummary.id).where(
+            VisionSummary.process_id == process.id).limit(1)) is not None:
+        return
+    summaries.generate_draft(facilitator, process)
+    summaries.edit_draft(facilitator, process, summaries.VisionText(
+        title="아이들이 혼자 걸을 수 있는 통학로 · School routes children can walk alone",
+        introduction=VISION_INTRODUCTION, notes=VISION_NOTES))
+    published = summaries.publish(facilitator, process)
+    memberships = list(db.session.scalars(select(Membership).where(Membership.city_id == process.city_id)
+                                          .order_by(Membership.id).limit(60)))
+    answers = (Endorsement.YES, Endorsement.YES, Endorsement.PARTLY, Endorsement.YES, Endorsement.NO)
+    for n, membership in enumerate(memberships[1:]):  # Min-ji (the first) can endorse it herself
+        summaries.endorse(membership, published, answers[n % len(answers)], "")

@@ -67,12 +67,20 @@ def process(process_id: int):
         select(func.count(Proposal.id)).where(Proposal.process_id == process.id)
     )
     from app.deliberation.routes import debates_of
+    from app.models import PhaseAction, Statement, StatementState, VisionState, VisionSummary
     from app.voting.poll_services import polls_of
 
+    statement_count = db.session.scalar(select(func.count(Statement.id)).where(
+        Statement.process_id == process.id, Statement.state == StatementState.PUBLISHED))
+    vision_version = db.session.scalar(select(func.max(VisionSummary.version)).where(
+        VisionSummary.process_id == process.id, VisionSummary.state == VisionState.PUBLISHED))
+    statements_ever = any(phase.enables(PhaseAction.STATEMENT_VOTE) for phase in process.phases)
     return render_template("cities/process.html", process=process, now=now, debates=debates_of(process),
                            polls=polls_of(process),
                            current_phase=process.phase_at(now), proposal_count=proposal_count,
-                           propose=permissions.can_propose(current_user, process, now))
+                           propose=permissions.can_propose(current_user, process, now),
+                           statement_count=statement_count, statements_ever=statements_ever,
+                           vision_version=vision_version)
 
 
 @bp.route("/roles", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, func, or_, select, union, union_all
+from sqlalchemy import Date, and_, cast, distinct, func, literal, or_, select, union, union_all
 
 from app.extensions import db
 from app.methods.inclusion import AgeBand, Comparison, compare, count_by_band
@@ -33,6 +33,7 @@ from app.models import (
     PollRollEntry,
     Process,
     Proposal,
+    StatementVote,
     Support,
     utcnow,
 )
@@ -59,8 +60,9 @@ def _comment_in(process: Process):
     return or_(Comment.proposal_id.in_(_proposal_ids(process)), Comment.debate_id.in_(_debate_ids(process)))
 
 
-def _participant_ids(process: Process):
-    """Everyone who supported, or cast a budget or poll ballot, in the process (open ballots and secret rolls)."""
+def _participant_ids(process: Process, *more):
+    """Everyone who supported, or cast a budget or poll ballot, in the process (open ballots and secret rolls),
+    and those of `more` (further selects of participant ids)."""
     return union(
         select(Support.participant_id).where(Support.proposal_id.in_(_proposal_ids(process))),
         select(BudgetBallot.participant_id).where(BudgetBallot.process_id == process.id,
@@ -69,6 +71,7 @@ def _participant_ids(process: Process):
         select(PollBallot.participant_id).where(PollBallot.poll_id.in_(_poll_ids(process)),
                                                 PollBallot.participant_id.is_not(None)),
         select(PollRollEntry.participant_id).where(PollRollEntry.poll_id.in_(_poll_ids(process))),
+        *more,
     )
 
 
@@ -204,28 +207,35 @@ class Inclusion:
     district_names: dict[int, District]
     bands: list[CensusAgeBand]
     census_set: bool
+    without_membership: int = 0  # imported voters and people who deleted their account (in `participants`)
 
 
-def _member_ids(process: Process):
-    """Members who took part: voters with a membership, and comment authors (as members of the city)."""
+def _member_ids(process: Process, participants, *more):
+    """Members who took part: voters with a membership, comment authors (as members of the city), and those
+    of `more` (further selects of membership ids)."""
     return union(
-        select(Participant.membership_id).where(Participant.id.in_(_participant_ids(process)),
+        select(Participant.membership_id).where(Participant.id.in_(participants),
                                                 Participant.membership_id.is_not(None)),
         select(Membership.id).join(Comment, Comment.author_id == Membership.user_id)
         .where(Membership.city_id == process.city_id, _comment_in(process)),
+        *more,
     )
 
 
-def inclusion(process: Process, now: datetime | None = None) -> Inclusion:
+def inclusion(process: Process, now: datetime | None = None, *, more_voters=(), more_members=()) -> Inclusion:
+    """Who took part, by district and age band. `more_voters` (selects of participant ids) and `more_members`
+    (selects of membership ids) count further ways of taking part: the shared vision's figures add statement
+    votes and proposals to the dashboard's supports, ballots and comments."""
     city: City = process.city
     now = now or utcnow()
+    participants = _participant_ids(process, *more_voters)
     groups = db.session.execute(
         select(Membership.district_id, Membership.birth_year, func.count())
-        .where(Membership.id.in_(_member_ids(process)))
+        .where(Membership.id.in_(_member_ids(process, participants, *more_members)))
         .group_by(Membership.district_id, Membership.birth_year)).all()
     # Imported voters and people who deleted their account took part, with no district or age.
     strangers = db.session.scalar(select(func.count()).select_from(Participant).where(
-        Participant.id.in_(_participant_ids(process)), Participant.membership_id.is_(None))) or 0
+        Participant.id.in_(participants), Participant.membership_id.is_(None))) or 0
     districts = list(city.districts)
     bands = list(city.age_bands)
     by_district: Counter = Counter()
@@ -243,7 +253,38 @@ def inclusion(process: Process, now: datetime | None = None) -> Inclusion:
         district_names={d.id: d for d in districts},
         bands=bands,
         census_set=bool(bands) and any(d.population_share for d in districts),
+        without_membership=strangers,
     )
+
+
+ACTIVITIES = ("proposed", "commented", "supported", "budget", "poll", "statements")
+
+
+def activity_counts(process: Process) -> dict[str, int]:
+    """Members who took part in each way of `ACTIVITIES` (a person counts once per way; imported voters are
+    not members): one query."""
+    def voters(label, column, *where):
+        return (select(literal(label).label("activity"), column.label("person")).select_from(column.table)
+                .join(Participant, Participant.id == column).where(Participant.membership_id.is_not(None), *where))
+
+    def authors(label, column, *where):
+        return (select(literal(label).label("activity"), Membership.id.label("person")).select_from(column.table)
+                .join(Membership, and_(Membership.user_id == column, Membership.city_id == process.city_id))
+                .where(*where))
+
+    rows = union_all(
+        authors("proposed", Proposal.author_id, Proposal.process_id == process.id),
+        authors("commented", Comment.author_id, _comment_in(process)),
+        voters("supported", Support.participant_id, Support.proposal_id.in_(_proposal_ids(process))),
+        voters("budget", BudgetBallot.participant_id, BudgetBallot.process_id == process.id),
+        voters("budget", BudgetRollEntry.participant_id, BudgetRollEntry.process_id == process.id),
+        voters("poll", PollBallot.participant_id, PollBallot.poll_id.in_(_poll_ids(process))),
+        voters("poll", PollRollEntry.participant_id, PollRollEntry.poll_id.in_(_poll_ids(process))),
+        voters("statements", StatementVote.participant_id, StatementVote.process_id == process.id),
+    ).subquery()
+    counted = dict(db.session.execute(
+        select(rows.c.activity, func.count(distinct(rows.c.person))).group_by(rows.c.activity)).all())
+    return {key: int(counted.get(key, 0)) for key in ACTIVITIES}
 
 
 # What waits ---------------------------------------------------------------------------------------------

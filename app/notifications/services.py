@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,13 @@ from app.models import (
     FollowedType,
     Notification,
     NotificationKind,
+    Process,
     Proposal,
+    Statement,
+    StatementState,
     User,
+    VisionState,
+    VisionSummary,
     utcnow,
 )
 
@@ -34,6 +39,8 @@ PRIORITY = [NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.C
 
 
 def _typed(target) -> tuple[FollowedType, int]:
+    if isinstance(target, Process):
+        return FollowedType.PROCESS, target.id
     return (FollowedType.PROPOSAL if isinstance(target, Proposal) else FollowedType.DEBATE), target.id
 
 
@@ -81,6 +88,22 @@ def notify(recipients: dict[int, NotificationKind], actor_id: int | None, target
     db.session.flush()
     db.session.info.setdefault("notifications_to_mail", []).extend(n.id for n in created)
     return created
+
+
+def notify_all(user_ids: Iterable[int], kind: NotificationKind, actor_id: int | None, target,
+               city_id: int) -> int:
+    """The same notification for many people (never the actor), written in one statement whatever their number;
+    returns how many."""
+    target_type, ident = _typed(target)
+    now = utcnow()
+    rows = [{"user_id": user_id, "city_id": city_id, "kind": kind.value, "actor_id": actor_id,
+             "target_type": target_type.value, "target_id": ident, "created_at": now}
+            for user_id in sorted(set(user_ids)) if user_id is not None and user_id != actor_id]
+    if not rows:
+        return 0
+    ids = list(db.session.scalars(insert(Notification).returning(Notification.id), rows))
+    db.session.info.setdefault("notifications_to_mail", []).extend(ids)
+    return len(ids)
 
 
 def _merge(recipients: dict[int, NotificationKind], user_ids: Iterable[int], kind: NotificationKind) -> None:
@@ -133,12 +156,17 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> None:
 # Words and links ---------------------------------------------------------------------------------------
 
 def target_of(note: Notification):
-    model = Proposal if note.target_type == FollowedType.PROPOSAL else Debate
+    model = {FollowedType.PROPOSAL: Proposal, FollowedType.DEBATE: Debate, FollowedType.PROCESS: Process}[
+        FollowedType(note.target_type)]
     return db.session.get(model, note.target_id)
 
 
 def link_for(note: Notification, external: bool = False) -> str:
     slug = note.city.slug
+    if note.target_type == FollowedType.PROCESS:
+        endpoint = {NotificationKind.VISION_PUBLISHED: "vision.show_vision",
+                    NotificationKind.STATEMENT_MODERATED: "vision.statements"}.get(note.kind, "cities.process")
+        return url_for(endpoint, city_slug=slug, process_id=note.target_id, _external=external)
     if note.comment_id:
         return url_for("deliberation.show_comment", city_slug=slug, comment_id=note.comment_id, _external=external)
     if note.target_type == FollowedType.PROPOSAL:
@@ -148,6 +176,8 @@ def link_for(note: Notification, external: bool = False) -> str:
 
 def sentence(note: Notification) -> str:
     target = target_of(note)
+    if note.target_type == FollowedType.PROCESS:
+        return _process_sentence(note, target)
     title = target.title if target is not None else ""
     who = note.actor.name if note.actor else _("Someone")
     texts = {
@@ -165,6 +195,42 @@ def sentence(note: Notification) -> str:
                                            title=title),
     }
     return texts[NotificationKind(note.kind)]
+
+
+def _process_sentence(note: Notification, process: Process | None) -> str:
+    """News about a whole process: a new version of its shared vision, a decision on one's statement."""
+    title = process.title if process is not None else ""
+    if note.kind == NotificationKind.VISION_PUBLISHED:
+        version = db.session.scalar(select(func.max(VisionSummary.version)).where(
+            VisionSummary.process_id == note.target_id, VisionSummary.state == VisionState.PUBLISHED,
+            VisionSummary.published_at <= note.created_at))
+        if version:
+            return _("“%(process)s” published version %(version)d of its shared vision. Does it reflect your "
+                     "view?", process=title, version=version)
+        return _("“%(process)s” published its shared vision. Does it reflect your view?", process=title)
+    if note.kind == NotificationKind.STATEMENT_MODERATED:
+        statement = _moderated_statement(note)
+        if statement is None:
+            return _("A moderator reviewed your statement in “%(process)s”.", process=title)
+        if statement.state == StatementState.PUBLISHED:
+            return _("Your statement “%(statement)s” in “%(process)s” was approved: others can now vote on it.",
+                     statement=statement.body, process=title)
+        if statement.state == StatementState.REJECTED:
+            return _("Your statement “%(statement)s” in “%(process)s” was not accepted (%(reason)s).",
+                     statement=statement.body, process=title,
+                     reason=statement.moderation_reason or _("no reason given"))
+        return _("Your statement “%(statement)s” in “%(process)s” is waiting for a moderator again.",
+                 statement=statement.body, process=title)
+    return _("There is news about “%(process)s”.", process=title)
+
+
+def _moderated_statement(note: Notification) -> Statement | None:
+    """The statement a moderation notice is about: the recipient's statement in the process most recently
+    decided when the notice was written (the notice names the process, not the statement)."""
+    return db.session.scalar(
+        select(Statement).where(Statement.process_id == note.target_id, Statement.author_id == note.user_id,
+                                Statement.moderated_at.is_not(None), Statement.moderated_at <= note.created_at)
+        .order_by(Statement.moderated_at.desc(), Statement.id.desc()).limit(1))
 
 
 def _answered_state(note: Notification, target) -> str:

@@ -163,6 +163,19 @@ class Site:
         violations = self.axe_violations(axe_source)
         assert not violations, f"axe violations on {self.path}:\n" + self.describe_violations(violations)
 
+    def page_problems(self, axe_source: str, locale: str) -> list[str]:
+        """What is wrong with the open page, each prefixed with its path: the wrong <html lang>, not exactly
+        one <h1>, axe violations."""
+        problems = []
+        if self.lang() != locale:
+            problems.append(f"<html lang={self.lang()!r}>, expected {locale!r}")
+        if self.page.locator("h1").count() != 1:
+            problems.append(f"{self.page.locator('h1').count()} <h1> elements, expected exactly one")
+        violations = self.axe_violations(axe_source)
+        if violations:
+            problems.append("axe violations:\n" + self.describe_violations(violations))
+        return [f"{self.path}: {p}" for p in problems]
+
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         target = SHOTS / name

@@ -342,6 +342,12 @@ def error_summary_problems(page) -> list[str] | None:
     return problems
 
 
+def summary_problems(page) -> list[str]:
+    """error_summary_problems for a page that must show an error summary: its absence is a problem too."""
+    problems = error_summary_problems(page)
+    return ["no error summary"] if problems is None else problems
+
+
 @pytest.mark.parametrize("who", PERSONAS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_pages_are_accessible(site, world, axe_source, locale, who):

@@ -12,7 +12,7 @@ import pytest
 
 from app.models import PollMethod, Role, utcnow
 from app.voting import poll_services
-from tests.browser.test_accessibility import error_summary_problems
+from tests.browser.test_accessibility import error_summary_problems, summary_problems
 
 pytestmark = pytest.mark.browser
 
@@ -155,22 +155,6 @@ def test_a_secret_ballot_is_announced_as_final_and_then_closed(open_site, plaza)
     assert "A secret ballot is final." in page.locator("main").inner_text()
 
 
-def _check(site, axe_source, locale) -> list[str]:
-    problems = []
-    if site.lang() != locale:
-        problems.append(f"<html lang={site.lang()!r}>, expected {locale!r}")
-    if site.page.locator("h1").count() != 1:
-        problems.append(f"{site.page.locator('h1').count()} <h1> elements, expected exactly one")
-    violations = site.axe_violations(axe_source)
-    if violations:
-        problems.append("axe violations:\n" + site.describe_violations(violations))
-    return [f"{site.path}: {p}" for p in problems]
-
-
-def _summary_problems(page) -> list[str]:
-    problems = error_summary_problems(page)
-    return ["no error summary"] if problems is None else problems
-
 
 @pytest.mark.parametrize("locale", ["en", "ko"])
 def test_poll_pages_are_accessible(open_site, make, db, plaza, axe_source, locale):
@@ -182,7 +166,7 @@ def test_poll_pages_are_accessible(open_site, make, db, plaza, axe_source, local
     for name, path in (("page", poll_path), ("secret", f"/c/seoul/polls/{plaza.secret.id}"),
                        ("results-before-closing", f"{poll_path}/results")):
         citizen.open(path)
-        problems += _check(citizen, axe_source, locale)
+        problems += citizen.page_problems(axe_source, locale)
         if locale == "en":
             citizen.screenshot(f"poll-{name}-{locale}.png")
     # The ballot sent with a repeated rank: the error summary and the marked fields.
@@ -190,8 +174,8 @@ def test_poll_pages_are_accessible(open_site, make, db, plaza, axe_source, local
     _rank(citizen.page, {NAMES[0][1] if locale == "en" else NAMES[0][0]: "1",
                          NAMES[1][1] if locale == "en" else NAMES[1][0]: "1"})
     citizen.submit()
-    problems += [f"ballot with errors: {p}" for p in _summary_problems(citizen.page)]
-    problems += _check(citizen, axe_source, locale)
+    problems += [f"ballot with errors: {p}" for p in summary_problems(citizen.page)]
+    problems += citizen.page_problems(axe_source, locale)
     if locale == "ko":
         citizen.screenshot("poll-ballot-errors-ko.png")
 
@@ -202,14 +186,14 @@ def test_poll_pages_are_accessible(open_site, make, db, plaza, axe_source, local
     for name, path in (("manage", manage), ("new", f"{manage}/new"),
                        ("edit", f"{manage}/{plaza.poll.id}"), ("results-provisional", f"{poll_path}/results")):
         staff.open(path)
-        problems += _check(staff, axe_source, locale)
+        problems += staff.page_problems(axe_source, locale)
         if locale == "en":
             staff.screenshot(f"poll-{name}-{locale}.png")
     # The poll form sent empty answers with its error summary.
     staff.open(f"{manage}/new")
     staff.submit()
-    problems += [f"empty poll form: {p}" for p in _summary_problems(staff.page)]
-    problems += _check(staff, axe_source, locale)
+    problems += [f"empty poll form: {p}" for p in summary_problems(staff.page)]
+    problems += staff.page_problems(axe_source, locale)
     if locale == "en":
         staff.screenshot("poll-form-errors-en.png")
 
@@ -222,6 +206,6 @@ def test_poll_pages_are_accessible(open_site, make, db, plaza, axe_source, local
     for name, path in (("results-schulze", f"{poll_path}/results"),
                        ("results-irv", f"/c/seoul/polls/{plaza.secret.id}/results")):
         citizen.open(path)
-        problems += _check(citizen, axe_source, locale)
+        problems += citizen.page_problems(axe_source, locale)
         citizen.screenshot(f"poll-{name}-{locale}.png")
     assert not problems, f"{len(problems)} problem(s) in {locale}:\n" + "\n".join(problems)
