@@ -69,6 +69,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.voting import bp as voting_bp
     from app.planning import bp as planning_bp
     from app.vision import bp as vision_bp
+    from app.practices import bp as practices_bp
+    from app.practices import city_bp as city_practices_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -82,6 +84,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(vision_bp, url_prefix="/c/<city_slug>")
     from app.planning.sdg_routes import sdg_bp
     app.register_blueprint(sdg_bp, url_prefix="/sdgs")
+    app.register_blueprint(practices_bp)
+    app.register_blueprint(city_practices_bp, url_prefix="/c/<city_slug>")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
 

@@ -413,3 +413,75 @@ def can_endorse_vision(user, summary) -> Decision:
     if summary.state != VisionState.PUBLISHED:
         return Decision(False, str(_l("Only a published vision can be endorsed.")))
     return _citizen_of(user, db.session.get(Process, summary.process_id).city)
+
+
+# --- Practices, replication and partners (shared across cities) ---------------------------------------------
+
+def can_create_cities(user) -> bool:
+    """Create a city and its first administrator: platform administrators only."""
+    return is_platform_admin(user)
+
+
+def can_publish_practice(user, city: City) -> bool:
+    """Write, edit, publish and withdraw the city's practices: its planners and admins."""
+    return has_role(user, city, Role.PLANNER, Role.ADMIN)
+
+
+def can_edit_practice(user, practice) -> bool:
+    return can_publish_practice(user, db.session.get(City, practice.city_id))
+
+
+def can_replicate_practice(user, practice, city: City) -> Decision:
+    """Turn a published practice of another city into a draft process of `city`: that city's planners,
+    facilitators and admins."""
+    from app.models import PracticeState
+
+    if practice.state != PracticeState.PUBLISHED:
+        return Decision(False, str(_l("Only a published practice can be replicated.")))
+    if practice.city_id == city.id:
+        return Decision(False, str(_l("This practice is already your city's own.")))
+    if not has_role(user, city, Role.PLANNER, Role.FACILITATOR, Role.ADMIN):
+        return Decision(False, str(_l("Only planners, facilitators and administrators of a city can replicate "
+                                      "a practice there.")))
+    return ALLOWED
+
+
+def can_ask_about_practice(user, practice) -> Decision:
+    """Ask the practice's city a question: any confirmed member of a city on this instance."""
+    from app.models import PracticeState
+
+    if practice.state != PracticeState.PUBLISHED:
+        return Decision(False, str(_l("Only a published practice takes questions.")))
+    if not _signed_in(user):
+        return Decision(False, str(_l("Log in to take part.")))
+    if not user.is_confirmed:
+        return Decision(False, str(_l("Confirm your e-mail address to take part.")))
+    if db.session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1)) is None:
+        return Decision(False, str(_l("Join a city to ask other cities about their practices.")))
+    return ALLOWED
+
+
+def can_answer_practice_question(user, practice) -> bool:
+    """The practice's contact, and its city's planners and admins."""
+    return (_signed_in(user) and practice.contact_user_id == user.id) or can_edit_practice(user, practice)
+
+
+def can_manage_organization(user, organization) -> bool:
+    """Edit an organization and its members: its representatives, and platform administrators."""
+    from app.models import OrganizationMember, OrganizationRole
+
+    if is_platform_admin(user):
+        return True
+    if not _signed_in(user):
+        return False
+    member = db.session.get(OrganizationMember, (organization.id, user.id))
+    return member is not None and member.role == OrganizationRole.REPRESENTATIVE
+
+
+def can_verify_organization(user, organization) -> bool:
+    """Verify an organization: the admins of its city, or platform administrators for one without a city."""
+    if is_platform_admin(user):
+        return True
+    if organization.city_id is None:
+        return False
+    return has_role(user, db.session.get(City, organization.city_id), Role.ADMIN)

@@ -23,6 +23,17 @@ from app.models.organizations import (
     OrganizationMember,
     OrganizationRole,
 )
+from app.models.practices import (
+    Practice,
+    PracticeIndicator,
+    PracticeQuestion,
+    PracticeState,
+    PracticeTheme,
+    Replication,
+    practice_organizations,
+    practice_targets,
+    process_partners,
+)
 from app.models.plans import Plan, PlanItem, plan_item_local_targets, plan_item_targets
 from app.models.processes import Phase, PhaseAction, PhaseActionGrant, Process
 from app.models.proposals import Proposal, ProposalState, proposal_plan_items, proposal_targets

@@ -31,6 +31,8 @@ class AuditTarget(StrEnum):
     RESULT = "result"
     STATEMENT = "statement"
     VISION = "vision"
+    PRACTICE = "practice"
+    REPLICATION = "replication"
 
 
 class AuditEvent(Base):

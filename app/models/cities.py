@@ -25,6 +25,8 @@ class City(Base):
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("comment_levels BETWEEN 1 AND 10", name="comment_levels_range"),
         CheckConstraint("flag_threshold >= 1", name="flag_threshold_positive"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population_not_negative"),
+        CheckConstraint("length(colour) = 7 AND substr(colour, 1, 1) = '#'", name="colour_hex"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +39,12 @@ class City(Base):
     comment_levels: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     # After this many distinct flags, an item is hidden until a moderator reviews it.
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # What other cities see when they look for practices: where the city is and how big it is.
+    country_code: Mapped[str] = mapped_column(String(2), default="", server_default="")  # ISO 3166-1 alpha-2
+    region: Mapped[str] = mapped_column(String(40), default="", server_default="")  # a UN M49 region name
+    population: Mapped[int | None] = mapped_column(Integer)
+    # The city's colour in its pages' header (a #rrggbb the pages keep readable against white text).
+    colour: Mapped[str] = mapped_column(String(7), default="#0b5563", server_default="#0b5563")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     districts: Mapped[list["District"]] = relationship(

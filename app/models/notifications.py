@@ -14,6 +14,7 @@ class FollowedType(StrEnum):
     PROPOSAL = "proposal"
     DEBATE = "debate"
     PROCESS = "process"  # notifications about a whole process (its vision published, a statement moderated)
+    PRACTICE = "practice"  # notifications about a practice (a question, an answer, a replication)
 
 
 class NotificationKind(StrEnum):
@@ -27,6 +28,9 @@ class NotificationKind(StrEnum):
     ROUNDS_CHANGED = "rounds_changed"  # a round of the process of something I follow was moved or closed
     VISION_PUBLISHED = "vision_published"  # a process I follow published (a new version of) its shared vision
     STATEMENT_MODERATED = "statement_moderated"  # my statement was approved or rejected
+    PRACTICE_QUESTION = "practice_question"  # someone asked about a practice I am the contact of
+    PRACTICE_ANSWERED = "practice_answered"  # my question on a practice was answered
+    PRACTICE_REPLICATED = "practice_replicated"  # another city replicated a practice I am the contact of
 
 
 class EmailFrequency(StrEnum):
