@@ -485,3 +485,12 @@ def can_verify_organization(user, organization) -> bool:
     if organization.city_id is None:
         return False
     return has_role(user, db.session.get(City, organization.city_id), Role.ADMIN)
+
+
+def can_register_organization(user) -> Decision:
+    """Register a partner organization (and become its representative): anyone signed in and confirmed."""
+    if not _signed_in(user):
+        return Decision(False, str(_l("Log in to register an organization.")))
+    if not user.is_confirmed:
+        return Decision(False, str(_l("Confirm your e-mail address to register an organization.")))
+    return ALLOWED

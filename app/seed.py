@@ -49,6 +49,29 @@ def _local_midnight(zone: ZoneInfo, days: int) -> datetime:
     return datetime.combine(today + timedelta(days=days), time(0, 0), tzinfo=zone).astimezone(timezone.utc)
 
 
+def _ensure_city(data: dict) -> tuple[City, dict[str, District]]:
+    """The city of a demo data file with its districts and census age bands: created once, then left as it is."""
+    spec = data["city"]
+    city = db.session.scalar(select(City).where(City.slug == spec["slug"]))
+    if city is None:
+        city = City(**spec)
+        db.session.add(city)
+        db.session.flush()
+    districts = {d.code: d for d in db.session.scalars(select(District).where(District.city_id == city.id))}
+    for row in data["districts"]:
+        if row["code"] not in districts:
+            districts[row["code"]] = District(city_id=city.id, code=row["code"], name_en=row["name_en"],
+                                              name_ko=row["name_ko"], population_share=Decimal(row["population_share"]))
+            db.session.add(districts[row["code"]])
+    bands = {b.min_age for b in db.session.scalars(select(CensusAgeBand).where(CensusAgeBand.city_id == city.id))}
+    for row in data["age_bands"]:
+        if row["min_age"] not in bands:
+            db.session.add(CensusAgeBand(city_id=city.id, min_age=row["min_age"], max_age=row["max_age"],
+                                         share=Decimal(row["share"])))
+    db.session.flush()
+    return city, districts
+
+
 def _get_or_create_user(email: str, name: str, password_hash: str, now: datetime) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -79,27 +102,8 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     now = datetime.now(timezone.utc)
     password_hash = hash_password(password)
 
-    spec = data["city"]
-    city = db.session.scalar(select(City).where(City.slug == spec["slug"]))
-    if city is None:
-        city = City(slug=spec["slug"], name_en=spec["name_en"], name_ko=spec["name_ko"],
-                    default_locale=spec["default_locale"], time_zone=spec["time_zone"])
-        db.session.add(city)
-        db.session.flush()
+    city, districts = _ensure_city(data)
     zone = ZoneInfo(city.time_zone)
-
-    districts = {d.code: d for d in db.session.scalars(select(District).where(District.city_id == city.id))}
-    for row in data["districts"]:
-        if row["code"] not in districts:
-            districts[row["code"]] = District(city_id=city.id, code=row["code"], name_en=row["name_en"],
-                                              name_ko=row["name_ko"], population_share=Decimal(row["population_share"]))
-            db.session.add(districts[row["code"]])
-    bands = {b.min_age for b in db.session.scalars(select(CensusAgeBand).where(CensusAgeBand.city_id == city.id))}
-    for row in data["age_bands"]:
-        if row["min_age"] not in bands:
-            db.session.add(CensusAgeBand(city_id=city.id, min_age=row["min_age"], max_age=row["max_age"],
-                                         share=Decimal(row["share"])))
-    db.session.flush()
 
     logins: list[tuple[str, str]] = []
     citizens: list[User] = []
@@ -200,6 +204,7 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     _seed_statements(processes["green-transport"], data["statements"]["green-transport"], citizens,
                      facilitator, seed=2028, voters=citizens[1:70])
     _seed_vision(processes["safer-school-routes"], facilitator)
+    logins += _seed_second_city(city, processes, staff_users.get("planner"), password_hash, now)
     return logins
 
 
@@ -508,3 +513,138 @@ def _seed_vision(process: Process, facilitator: User | None) -> None:
     answers = (Endorsement.YES, Endorsement.YES, Endorsement.PARTLY, Endorsement.YES, Endorsement.NO)
     for n, membership in enumerate(memberships[1:]):  # Min-ji (the first) can endorse it herself
         summaries.endorse(membership, published, answers[n % len(answers)], "")
+
+
+BUSAN_FILE = Path(__file__).resolve().parent / "data" / "demo_busan.json"
+
+
+def _seed_second_city(seoul: City, seoul_processes: dict, seoul_planner: User | None, password_hash: str,
+                      now: datetime) -> list[tuple[str, str]]:
+    """Busan, the demo's second city (app/data/demo_busan.json): its districts and census, staff, the plan
+    "Busan 2030" on SDG targets that overlap Seoul's, an open process with a few proposals; practices published
+    by both cities (written and published through the practices' own services, so audited) and one Seoul
+    practice replicated into a Busan draft process. Seoul gets its country, region and population. Once."""
+    from app.models import Practice, Result
+    from app.practices import practice_services, replication_services
+
+    data = json.loads(BUSAN_FILE.read_text(encoding="utf-8"))
+    if not seoul.country_code:
+        for field, value in data["seoul"].items():
+            setattr(seoul, field, value)
+
+    city, districts = _ensure_city(data)
+    zone = ZoneInfo(city.time_zone)
+
+    logins: list[tuple[str, str]] = []
+    staff: dict[str, User] = {}
+    for row in data["staff"]:
+        user = _get_or_create_user(row["email"], row["name"], password_hash, now)
+        membership = _ensure_membership(user, city, districts["busanjin"], 1984, now)
+        if not membership.has_role(Role(row["role"])):
+            db.session.add(RoleGrant(membership_id=membership.id, role=row["role"]))
+        staff[row["role"]] = user
+        logins.append((f"Busan {row['role']}", row["email"]))
+    citizens = []
+    for index, row in enumerate(data["citizens"], start=1):
+        user = _get_or_create_user(f"busan-resident{index:02d}@madang.example", row["name"], password_hash, now)
+        _ensure_membership(user, city, districts[row["district"]], row["birth_year"], now)
+        citizens.append(user)
+    db.session.flush()
+
+    plan_spec = data["plan"]
+    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title_en == plan_spec["title_en"]))
+    if plan is None:
+        plan = Plan(city_id=city.id, title_ko=plan_spec["title_ko"], title_en=plan_spec["title_en"],
+                    description_ko=plan_spec["description_ko"], description_en=plan_spec["description_en"],
+                    start_year=plan_spec["start_year"], end_year=plan_spec["end_year"])
+        db.session.add(plan)
+        db.session.flush()
+    items = {item.code: item for item in plan.items}
+    for position, row in enumerate(plan_spec["items"]):
+        if row["code"] not in items:
+            linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
+            items[row["code"]] = PlanItem(plan_id=plan.id, code=row["code"], position=position, sdg_targets=linked,
+                                          **{f"{field}_{lang}": row[f"{field}_{lang}"]
+                                             for field in ("title", "description") for lang in ("ko", "en")})
+            db.session.add(items[row["code"]])
+    db.session.flush()
+
+    row = data["process"]
+    process = db.session.scalar(select(Process).where(Process.city_id == city.id, Process.title_en == row["title_en"]))
+    if process is None:
+        process = Process(
+            slug=unique_process_slug(row["title_en"]), city_id=city.id, plan_id=plan.id,
+            created_by_id=staff["facilitator"].id, title_ko=row["title_ko"], title_en=row["title_en"],
+            description_ko=row["description_ko"], description_en=row["description_en"],
+            description_html_ko=render_markdown(row["description_ko"]),
+            description_html_en=render_markdown(row["description_en"]),
+            eligibility_note_ko=row["eligibility_note_ko"], eligibility_note_en=row["eligibility_note_en"])
+        db.session.add(process)
+        db.session.flush()
+        for phase_row in row["phases"]:
+            phase = Phase(process=process, name_ko=phase_row["name_ko"], name_en=phase_row["name_en"],
+                          starts_at=_local_midnight(zone, phase_row["start_day"]),
+                          ends_at=_local_midnight(zone, phase_row["end_day"]))
+            phase.set_actions(phase_row["actions"])
+            db.session.add(phase)
+        db.session.flush()
+    targets = {t.code: t for t in db.session.scalars(select(SdgTarget))}
+    for age, proposal_row in enumerate(row["proposals"]):
+        if db.session.scalar(select(Proposal.id).where(Proposal.process_id == process.id,
+                                                       Proposal.title == proposal_row["title"])):
+            continue
+        body = proposal_row["body"]
+        proposal = Proposal(
+            process_id=process.id, author_id=citizens[proposal_row["author"]].id, title=proposal_row["title"],
+            body=body, body_html=render_markdown(body), search_text=search_key(proposal_row["title"] + "\n" + body),
+            cost=Decimal(proposal_row["cost"]), district_id=districts[proposal_row["district"]].id,
+            state=ProposalState.PUBLISHED, created_at=now - timedelta(days=8 - age),
+            language=proposal_row.get("lang", "ko"))
+        proposal.sdg_targets = [targets[code] for code in proposal_row["sdg_targets"]]
+        proposal.plan_items = [items[code] for code in proposal_row["plan_items"]]
+        db.session.add(proposal)
+    db.session.flush()
+
+    # Practices, each way, published through the practices' services; one of Seoul's replicated into Busan.
+    practices: dict[str, Practice] = {}
+    authors = {"seoul": (seoul, seoul_planner), "busan": (city, staff["planner"])}
+    for city_key, rows in data["practices"].items():
+        if city_key not in authors:
+            continue
+        owner, author = authors[city_key]
+        if author is None:
+            continue
+        for spec in rows:
+            practice = db.session.scalar(select(Practice).where(Practice.city_id == owner.id,
+                                                                Practice.title_en == spec["title_en"]))
+            if practice is None:
+                source_process = seoul_processes.get(spec.get("from_process")) if city_key == "seoul" else None
+                source_result = None
+                if source_process is not None:
+                    source_result = db.session.scalar(select(Result).where(
+                        Result.process_id == source_process.id, Result.parent_id.is_(None),
+                        Result.title_en == "Safer school routes 2027"))
+                practice = practice_services.create_practice(author, owner, practice_services.PracticeData(
+                    theme=spec["theme"], title_ko=spec["title_ko"], title_en=spec["title_en"],
+                    summary_ko=spec["summary_ko"], summary_en=spec["summary_en"],
+                    obstacles_ko=spec.get("obstacles_ko", ""), obstacles_en=spec.get("obstacles_en", ""),
+                    success_factors_ko=spec.get("success_factors_ko", ""),
+                    success_factors_en=spec.get("success_factors_en", ""),
+                    budget=Decimal(spec["budget"]) if spec.get("budget") else None, currency=spec.get("currency"),
+                    staff=spec.get("staff"), target_codes=frozenset(spec["targets"]),
+                    indicators=tuple(practice_services.IndicatorRow(
+                        name_ko=i["name_ko"], name_en=i["name_en"], unit=i["unit"], baseline=Decimal(i["baseline"]),
+                        value=Decimal(i["value"]), year=i["year"]) for i in spec["indicators"])),
+                    source_result=source_result, source_process=source_process)
+                practice_services.publish_practice(author, practice)
+            practices[spec["key"]] = practice
+    replicate = data["practices"]["replicate"]
+    practice = practices.get(replicate["practice"])
+    if practice is not None and not replication_services.replications_by_city(practice, city):
+        starts_on = (datetime.now(zone) + timedelta(days=replicate["start_in_days"])).date()
+        replication_services.replicate(staff["planner"], practice, city, replication_services.ReplicationData(
+            title_ko=replicate["title_ko"], title_en=replicate["title_en"], starts_on=starts_on,
+            rounds="source",
+            plan_id=next((p.id for p in replication_services.matching_plans(practice, city)), None)))
+    db.session.flush()
+    return logins

@@ -1,4 +1,4 @@
-"""City use cases: joining a city, granting and removing roles."""
+"""City use cases: creating a city and changing its settings, joining a city, granting and removing roles."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.audit import record
+from app.audit import diff, record
 from app.extensions import db
 from app.models import AuditTarget, City, District, Membership, Role, RoleGrant, User
 
@@ -24,6 +24,27 @@ class CityData:
     name_ko: str
     time_zone: str = "Asia/Seoul"
     default_locale: str = "ko"
+    country_code: str = ""
+    region: str = ""
+    population: int | None = None
+    colour: str = "#0b5563"
+
+
+# What a city's administrators may change about their city (the slug stays: it is every link's address).
+SETTINGS_FIELDS = ("name_en", "name_ko", "default_locale", "time_zone", "country_code", "region", "population",
+                   "colour")
+
+
+@dataclass(frozen=True)
+class CitySettingsData:
+    name_en: str
+    name_ko: str
+    default_locale: str
+    time_zone: str
+    country_code: str
+    region: str
+    population: int | None
+    colour: str
 
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -43,20 +64,46 @@ def create_city(data: CityData, admin_email: str | None = None, actor: User | No
         if admin is None:
             raise InvalidCity(f"No account uses {admin_email}.")
     city = City(slug=data.slug, name_en=data.name_en.strip(), name_ko=data.name_ko.strip(),
-                time_zone=data.time_zone, default_locale=data.default_locale)
+                time_zone=data.time_zone, default_locale=data.default_locale,
+                country_code=data.country_code.upper(), region=data.region, population=data.population,
+                colour=data.colour.lower())
     try:
         with db.session.begin_nested():
             db.session.add(city)
     except IntegrityError as error:
         raise InvalidCity(f"A city with the slug {data.slug!r} exists already.") from error
     record(actor, "city.create", AuditTarget.CITY, city.id, city_id=city.id,
-           changes={"slug": data.slug, "name_en": data.name_en, "name_ko": data.name_ko})
+           changes={"slug": data.slug, "name_en": data.name_en, "name_ko": data.name_ko,
+                    "default_locale": data.default_locale, "time_zone": data.time_zone,
+                    "country_code": city.country_code, "region": data.region, "population": data.population,
+                    "colour": city.colour, "admin_user_id": admin.id if admin is not None else None})
     if admin is not None:
         membership = Membership(user_id=admin.id, city_id=city.id)
         db.session.add(membership)
         db.session.flush()
         grant_role(actor or admin, membership, Role.ADMIN)
     return city
+
+
+def update_city_settings(actor: User, city: City, data: CitySettingsData) -> dict:
+    """Change the city's names, language, time zone, place, size and colour; audited with what changed.
+    Returns the changes ({field: [old, new]}), empty when nothing changed (and then nothing is recorded)."""
+    try:
+        ZoneInfo(data.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidCity(f"Unknown time zone {data.time_zone!r}.") from error
+    after = {"name_en": data.name_en.strip(), "name_ko": data.name_ko.strip(), "default_locale": data.default_locale,
+             "time_zone": data.time_zone, "country_code": data.country_code.upper(), "region": data.region,
+             "population": data.population, "colour": data.colour.lower()}
+    before = {field: getattr(city, field) for field in SETTINGS_FIELDS}
+    changes = diff(before, after)
+    if not changes:
+        return changes
+    for field, value in after.items():
+        setattr(city, field, value)
+    db.session.flush()
+    record(actor, "city.settings", AuditTarget.CITY, city.id, city_id=city.id, changes=changes)
+    return changes
 
 
 class AlreadyMember(Exception):

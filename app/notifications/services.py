@@ -21,6 +21,7 @@ from app.models import (
     FollowedType,
     Notification,
     NotificationKind,
+    Practice,
     Process,
     Proposal,
     Statement,
@@ -41,6 +42,8 @@ PRIORITY = [NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.C
 def _typed(target) -> tuple[FollowedType, int]:
     if isinstance(target, Process):
         return FollowedType.PROCESS, target.id
+    if isinstance(target, Practice):
+        return FollowedType.PRACTICE, target.id
     return (FollowedType.PROPOSAL if isinstance(target, Proposal) else FollowedType.DEBATE), target.id
 
 
@@ -156,12 +159,16 @@ def mark_read(user: User, ids: Iterable[int] | None = None) -> None:
 # Words and links ---------------------------------------------------------------------------------------
 
 def target_of(note: Notification):
-    model = {FollowedType.PROPOSAL: Proposal, FollowedType.DEBATE: Debate, FollowedType.PROCESS: Process}[
+    model = {FollowedType.PROPOSAL: Proposal, FollowedType.DEBATE: Debate, FollowedType.PROCESS: Process,
+             FollowedType.PRACTICE: Practice}[
         FollowedType(note.target_type)]
     return db.session.get(model, note.target_id)
 
 
 def link_for(note: Notification, external: bool = False) -> str:
+    if note.target_type == FollowedType.PRACTICE:
+        anchor = "replications" if note.kind == NotificationKind.PRACTICE_REPLICATED else "questions"
+        return url_for("practices.show", practice_id=note.target_id, _anchor=anchor, _external=external)
     slug = note.city.slug
     if note.target_type == FollowedType.PROCESS:
         endpoint = {NotificationKind.VISION_PUBLISHED: "vision.show_vision",
@@ -178,6 +185,8 @@ def sentence(note: Notification) -> str:
     target = target_of(note)
     if note.target_type == FollowedType.PROCESS:
         return _process_sentence(note, target)
+    if note.target_type == FollowedType.PRACTICE:
+        return _practice_sentence(note, target)
     title = target.title if target is not None else ""
     who = note.actor.name if note.actor else _("Someone")
     texts = {
@@ -222,6 +231,31 @@ def _process_sentence(note: Notification, process: Process | None) -> str:
         return _("Your statement “%(statement)s” in “%(process)s” is waiting for a moderator again.",
                  statement=statement.body, process=title)
     return _("There is news about “%(process)s”.", process=title)
+
+
+def _practice_sentence(note: Notification, practice: Practice | None) -> str:
+    """News about a practice: a question on it, the answer to one's question, a replication by another city."""
+    from app.models import Replication
+
+    title = practice.title if practice is not None else ""
+    who = note.actor.name if note.actor else _("Someone")
+    if note.kind == NotificationKind.PRACTICE_REPLICATED:
+        replication = db.session.scalar(
+            select(Replication).where(Replication.practice_id == note.target_id,
+                                      Replication.created_by_id == note.actor_id,
+                                      Replication.created_at <= note.created_at)
+            .order_by(Replication.created_at.desc(), Replication.id.desc()).limit(1))
+        if replication is not None:
+            from flask_babel import get_locale
+
+            return _("%(who)s replicated your practice “%(title)s” in %(city)s.", who=who, title=title,
+                     city=replication.city.name(str(get_locale())))
+        return _("%(who)s replicated your practice “%(title)s”.", who=who, title=title)
+    if note.kind == NotificationKind.PRACTICE_ANSWERED:
+        return _("%(who)s answered your question about the practice “%(title)s”.", who=who, title=title)
+    if note.kind == NotificationKind.PRACTICE_QUESTION:
+        return _("%(who)s asked a question about your practice “%(title)s”.", who=who, title=title)
+    return _("There is news about the practice “%(title)s”.", title=title)
 
 
 def _moderated_statement(note: Notification) -> Statement | None:

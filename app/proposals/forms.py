@@ -22,6 +22,9 @@ class ProposalForm(Form):
         Optional(), finite_number, NumberRange(min=Decimal(0), max=MAX_COST,
                                                message=_l("Enter an amount between 0 and 999,999,999,999."))],
         description=_l("Optional. A rough figure is fine."))
+    # Co-authoring: one of the organizations the author is a member of (0: the author alone); the view fills it.
+    organization = SelectField(_l("On behalf of"), coerce=int, default=0, validators=[Optional()],
+                               description=_l("Write it together with an organization you are a member of."))
     submit = SubmitField(_l("Publish proposal"))
 
 

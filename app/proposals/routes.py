@@ -40,18 +40,24 @@ def _district_choices(blank: str):
     return [(0, blank)] + [(d.id, d.name(_locale())) for d in sorted(city.districts, key=lambda d: d.name(_locale()))]
 
 
-def _prepare_form(form: ProposalForm, process: Process, goals: list[SdgGoal]) -> None:
+def _prepare_form(form: ProposalForm, process: Process, goals: list[SdgGoal], proposal: Proposal | None = None) -> None:
     form.district.choices = _district_choices(_("Whole city / not specific"))
     form.sdg_targets.choices = [(t.code, t.code) for goal in goals for t in goal.targets]
     items = process.plan.items if process.plan else []
     form.plan_items.choices = [(item.id, item.title) for item in items]
+    from app.practices.organization_services import organizations_of
+
+    organizations = organizations_of(current_user)
+    if proposal is not None and proposal.organization is not None and proposal.organization not in organizations:
+        organizations.append(proposal.organization)  # kept even if the author has left it since
+    form.organization.choices = [(0, _("Only myself"))] + [(o.id, o.name) for o in organizations]
 
 
 def _data(form: ProposalForm) -> services.ProposalData:
     return services.ProposalData(
         title=form.title.data, body=form.body.data, district_id=form.district.data or None,
         sdg_target_codes=tuple(form.sdg_targets.data or ()), plan_item_ids=tuple(form.plan_items.data or ()),
-        cost=form.cost.data,
+        cost=form.cost.data, organization_id=form.organization.data or None,
     )
 
 
@@ -59,6 +65,7 @@ def _proposal_in_city(proposal_id: int) -> Proposal:
     """The proposal with what its page shows, in a fixed number of queries; 404 unless it is in this city."""
     proposal = db.session.get(Proposal, proposal_id, options=[
         joinedload(Proposal.process), joinedload(Proposal.author), joinedload(Proposal.district),
+        joinedload(Proposal.organization),
         selectinload(Proposal.sdg_targets).joinedload(SdgTarget.goal),
         selectinload(Proposal.plan_items).joinedload(PlanItem.plan),
     ])
@@ -115,9 +122,12 @@ def new(process_id: int):
     if form.validate_on_submit():
         try:
             proposal = services.create_proposal(current_user, process, _data(form))
-        except services.InvalidReference:
+        except services.InvalidReference as invalid:
             db.session.rollback()
-            form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
+            if str(invalid) == "organization":
+                form.organization.errors.append(_("Choose an organization you are a member of."))
+            else:
+                form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
         else:
             db.session.commit()
             flash(_("Your proposal is published."), "success")
@@ -150,18 +160,22 @@ def edit(proposal_id: int):
     require(permissions.can_edit_proposal(current_user, proposal))
     goals = _goals()
     form = ProposalForm(obj=None if ProposalForm().is_submitted() else proposal)
-    _prepare_form(form, proposal.process, goals)
+    _prepare_form(form, proposal.process, goals, proposal)
     form.submit.label.text = _("Save changes")
     if not form.is_submitted():
         form.district.data = proposal.district_id or 0
         form.sdg_targets.data = [t.code for t in proposal.sdg_targets]
         form.plan_items.data = [item.id for item in proposal.plan_items]
+        form.organization.data = proposal.organization_id or 0
     if form.validate_on_submit():
         try:
             services.update_proposal(proposal, _data(form))
-        except services.InvalidReference:
+        except services.InvalidReference as invalid:
             db.session.rollback()
-            form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
+            if str(invalid) == "organization":
+                form.organization.errors.append(_("Choose an organization you are a member of."))
+            else:
+                form.sdg_targets.errors.append(_("Choose targets and plan items from the lists."))
         else:
             db.session.commit()
             flash(_("Your changes are saved."), "success")

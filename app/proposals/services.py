@@ -37,6 +37,8 @@ class ProposalData:
     sdg_target_codes: tuple[str, ...]
     plan_item_ids: tuple[int, ...]
     cost: Decimal | None
+    # The organization co-authoring it: one the author is a member of (or the one it already had).
+    organization_id: int | None = None
 
 
 def search_key(text: str) -> str:
@@ -71,8 +73,20 @@ def _resolve(process: Process, data: ProposalData) -> tuple[District | None, lis
     return district, targets, items
 
 
+def _check_organization(proposal: Proposal, author_id: int | None, organization_id: int | None) -> None:
+    """Only an organization the author is a member of can co-author; one it already had may stay."""
+    if organization_id is None or organization_id == proposal.organization_id:
+        return
+    from app.models import OrganizationMember
+
+    if author_id is None or db.session.get(OrganizationMember, (organization_id, author_id)) is None:
+        raise InvalidReference("organization")
+
+
 def _apply(proposal: Proposal, process: Process, data: ProposalData) -> None:
     district, targets, items = _resolve(process, data)
+    _check_organization(proposal, proposal.author_id, data.organization_id)
+    proposal.organization_id = data.organization_id
     proposal.title = _nfc(data.title.strip())
     proposal.body = _nfc(data.body.strip())
     proposal.body_html = render_markdown(proposal.body)

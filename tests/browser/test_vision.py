@@ -26,7 +26,8 @@ def _publish_version_one(site, w, title="Streets for people"):
     page.locator(f"main a[href='{_vision(w, '/edit')}']").click()
     page.wait_for_load_state()
     assert site.path == _vision(w, "/edit")
-    page.locator(f"main form[action='{_vision(w, '/generate')}'] button").click()
+    # The first draft loads the Korean model for the themes: seconds on a busy machine.
+    page.locator(f"main form[action='{_vision(w, '/generate')}'] button").click(timeout=60_000)
     page.wait_for_load_state()
     assert site.path.startswith(_vision(w, "/edit"))
     assert page.locator("main .evidence-preview .evidence-item").count() >= 8
@@ -126,7 +127,7 @@ def test_vision_pages_are_accessible(open_site, world, axe_source, locale):
     staff.submit()
     problems += [f"editor with errors: {p}" for p in summary_problems(staff.page)]
     problems += staff.page_problems(axe_source, locale)
-    staff.page.locator(f"main form[action='{_vision(w, '/generate')}'] button").click()
+    staff.page.locator(f"main form[action='{_vision(w, '/generate')}'] button").click(timeout=60_000)
     staff.page.wait_for_load_state()
     problems += staff.page_problems(axe_source, locale)
     if locale == "en":
