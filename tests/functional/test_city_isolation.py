@@ -55,7 +55,9 @@ from app.models import (
 )
 from tests.conftest import login
 
-pytestmark = pytest.mark.slow  # minutes: thousands of requests
+# Minutes: thousands of requests. Whether a route checks its city is decided in Python, not by the database:
+# the SQLite pass is enough.
+pytestmark = [pytest.mark.slow, pytest.mark.single_db]
 
 ROLES = ("citizen", Role.FACILITATOR, Role.PLANNER, Role.MODERATOR, Role.ADMIN)
 
