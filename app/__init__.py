@@ -71,6 +71,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from app.vision import bp as vision_bp
     from app.practices import bp as practices_bp
     from app.practices import city_bp as city_practices_bp
+    from app.api import bp as api_bp
+    from app.api import tokens_bp as api_tokens_bp
+    from app.exports import bp as exports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -86,6 +89,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(sdg_bp, url_prefix="/sdgs")
     app.register_blueprint(practices_bp)
     app.register_blueprint(city_practices_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(exports_bp, url_prefix="/c/<city_slug>")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_tokens_bp, url_prefix="/account/api-tokens")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
 

@@ -417,6 +417,12 @@ def can_endorse_vision(user, summary) -> Decision:
 
 # --- Practices, replication and partners (shared across cities) ---------------------------------------------
 
+def can_export(user, city: City) -> bool:
+    """Download a process's full outcomes (every dataset, every format): the city's facilitators, planners and
+    admins. The open-data page is for everyone."""
+    return has_role(user, city, Role.FACILITATOR, Role.PLANNER, Role.ADMIN)
+
+
 def can_create_cities(user) -> bool:
     """Create a city and its first administrator: platform administrators only."""
     return is_platform_admin(user)

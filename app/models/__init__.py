@@ -10,9 +10,10 @@ from app.models.accountability import (
     result_proposals,
     result_targets,
 )
+from app.models.api import ApiToken, TokenScope
 from app.models.audit import AuditEvent, AuditTarget
 from app.models.base import Base, UTCDateTime, utcnow
-from app.models.cities import CensusAgeBand, City, District, Membership, Role, RoleGrant
+from app.models.cities import CensusAgeBand, City, District, Membership, OpenDataLicence, Role, RoleGrant
 from app.models.deliberation import Comment, CommentVote, Debate, Stance
 from app.models.notifications import EmailFrequency, Follow, FollowedType, Notification, NotificationKind
 from app.models.moderation import Flag, FlagReason, ModeratedType, ReviewRequest
@@ -74,6 +75,7 @@ from app.models.voting import (
 )
 
 __all__ = [
+    "ApiToken", "TokenScope", "OpenDataLicence",
     "EmailFrequency", "Follow", "FollowedType", "Notification", "NotificationKind", "Flag", "FlagReason", "ModeratedType", "ReviewRequest", "AuditEvent", "AuditTarget", "Base", "CensusAgeBand", "City", "Comment", "CommentVote", "Debate", "Stance", "District", "LocalTarget", "Membership",
     "Organization", "OrganizationKind", "OrganizationLevel", "OrganizationMember", "OrganizationRole", "Phase",
     "PhaseAction", "PhaseActionGrant", "Plan", "PlanItem", "Process", "Proposal", "ProposalState", "Role",

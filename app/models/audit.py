@@ -33,6 +33,7 @@ class AuditTarget(StrEnum):
     VISION = "vision"
     PRACTICE = "practice"
     REPLICATION = "replication"
+    API_TOKEN = "api_token"
 
 
 class AuditEvent(Base):

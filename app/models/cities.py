@@ -1,6 +1,9 @@
 """Cities (tenants), their districts and census, and the people who belong to them."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -18,9 +21,26 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class OpenDataLicence(StrEnum):
+    """The licences a city may publish its open data under (SPDX identifiers; KOGL-Type1 is the Korea Open
+    Government Licence, type 1: attribution only)."""
+
+    CC_BY_4 = "CC-BY-4.0"
+    CC_BY_SA_4 = "CC-BY-SA-4.0"
+    CC0 = "CC0-1.0"
+    ODBL = "ODbL-1.0"
+    KOGL_1 = "KOGL-Type1"
+
+
+def new_pseudonym_salt() -> str:
+    return secrets.token_hex(32)
+
+
 class City(Base):
     __tablename__ = "cities"
     __table_args__ = (
+        enum_check("open_data_licence", OpenDataLicence),
+        CheckConstraint("length(pseudonym_salt) = 64", name="pseudonym_salt_length"),
         CheckConstraint("default_locale IN ('en', 'ko')", name="default_locale_valid"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("comment_levels BETWEEN 1 AND 10", name="comment_levels_range"),
@@ -45,6 +65,13 @@ class City(Base):
     population: Mapped[int | None] = mapped_column(Integer)
     # The city's colour in its pages' header (a #rrggbb the pages keep readable against white text).
     colour: Mapped[str] = mapped_column(String(7), default="#0b5563", server_default="#0b5563")
+    # The licence of the city's open data (its datasets and the public API's answers about it).
+    open_data_licence: Mapped[OpenDataLicence] = mapped_column(
+        enum_column_type(OpenDataLicence), default=OpenDataLicence.CC_BY_4, server_default="CC-BY-4.0")
+    # A secret of the city's own: open data names an author by a pseudonym derived from it (see `pseudonym`), so
+    # the same person is the same pseudonym across the city's datasets and cannot be followed to another city.
+    # Never exported, never shown.
+    pseudonym_salt: Mapped[str] = mapped_column(String(64), default=new_pseudonym_salt)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     districts: Mapped[list["District"]] = relationship(
@@ -56,6 +83,14 @@ class City(Base):
 
     def name(self, locale: str) -> str:
         return self.name_ko if locale == "ko" else self.name_en
+
+    def pseudonym(self, user_id: int | None) -> str | None:
+        """The author's name in this city's open data: stable within the city, unlinkable across cities and
+        to the account (an HMAC of the user id under the city's secret salt)."""
+        if user_id is None:
+            return None
+        digest = hmac.new(self.pseudonym_salt.encode(), str(user_id).encode(), hashlib.sha256).hexdigest()
+        return f"p-{digest[:12]}"
 
     def __repr__(self) -> str:
         return f"<City {self.slug}>"

@@ -127,7 +127,8 @@ class Comment(Base):
 
 
 class CommentVote(Base):
-    """One up (+1) or down (-1) vote per person per comment."""
+    """One up (+1) or down (-1) vote per person per comment. A vote outlives its voter's account: it stays
+    counted with no one behind it (user_id NULL)."""
 
     __tablename__ = "comment_votes"
     __table_args__ = (
@@ -136,7 +137,7 @@ class CommentVote(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     value: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
