@@ -67,6 +67,65 @@ def city_create(slug, name_en, name_ko, time_zone, default_locale, admin_email):
     click.echo(f"City {city.slug} created: /c/{city.slug}/")
 
 
+@city_cli.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--full", is_flag=True, help="Include personal data: people's names, e-mail addresses and password "
+              "hashes, members' birth years and districts, notifications, census codes and the city's "
+              "pseudonym salt. Without it people are pseudonymous placeholders.")
+def city_export(slug: str, file: str, full: bool):
+    """Write a whole city (and the people and organizations it refers to) to one JSON file."""
+    import json
+    import os
+    import time
+
+    from app.cities.backup import InvalidBackup, export_city
+
+    started = time.perf_counter()
+    try:
+        result = export_city(slug, full=full)
+    except InvalidBackup as error:
+        raise click.ClickException(str(error)) from error
+    # A full backup holds personal data and password hashes: readable by its owner only.
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if full else 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(result.document, handle, ensure_ascii=False, separators=(",", ":"))
+    for note in result.notes:
+        click.echo(f"left out: {note}")
+    kind = "full backup, with personal data" if full else "backup without personal data"
+    click.echo(f"Wrote {file} ({kind}): {sum(result.counts.values())} rows in {len(result.counts)} tables, "
+               f"{os.path.getsize(file)} bytes, {time.perf_counter() - started:.2f} s.")
+
+
+@city_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def city_import(file: str):
+    """Read a city backup into this database (one transaction: on any refusal nothing is written)."""
+    import json
+    import time
+
+    from app.cities.backup import InvalidBackup, import_city
+
+    started = time.perf_counter()
+    try:
+        with open(file, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{file}: this is not a Madang city backup ({error}). Nothing was imported.") \
+            from error
+    try:
+        result = import_city(document)
+    except InvalidBackup as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {error}. Nothing was imported.") from error
+    db.session.commit()
+    for note in result.notes:
+        click.echo(note)
+    click.echo(f"Imported city {result.city.slug}: {sum(result.counts.values())} rows in {len(result.counts)} "
+               f"tables; {result.reused_users} existing accounts reused (matched by e-mail); "
+               f"{time.perf_counter() - started:.2f} s. /c/{result.city.slug}/")
+
+
 pb_cli = AppGroup("pb", help="Participatory budgets in the Pabulib .pb format (pabulib.org).")
 
 

@@ -86,3 +86,11 @@ class EmailPreferenceForm(Form):
 
 class ResendConfirmationForm(Form):
     submit = SubmitField(_l("Send the confirmation link again"))
+
+
+class DeleteAccountForm(Form):
+    current_password = PasswordField(
+        _l("Your current password"), validators=[DataRequired(), Length(max=1024)],
+        description=_l("We ask for it so that nobody else can delete your account from a computer you left "
+                       "signed in."))
+    submit = SubmitField(_l("Delete my account"))

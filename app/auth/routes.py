@@ -1,10 +1,13 @@
+import json
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, services
+from app.auth import account_data, bp, deletion, services
 from app.auth.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     EmailPreferenceForm,
     LoginForm,
     RegisterForm,
@@ -16,7 +19,7 @@ from app.auth.passwords import verify_password
 from app.auth.tokens import make_confirmation_token, make_reset_token, read_confirmation_token, read_reset_token
 from app.extensions import db, limiter
 from app.mail import send_mail
-from app.models import User
+from app.models import User, utcnow
 from app.security import start_session_clock
 from app.views import safe_next
 
@@ -104,13 +107,18 @@ def login():
     return render_template("auth/login.html", form=form, next=safe_next(""))
 
 
-@bp.route("/logout", methods=["POST"])
-def logout():
+def _end_session() -> None:
+    """Log out and forget the session; the chosen language survives."""
     locale = session.get("locale")
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    _end_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -206,6 +214,46 @@ def change_password():
             flash(_("Your password is changed. You were logged out everywhere else."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/data")
+@login_required
+@limiter.limit("30 per hour")
+def download_data():
+    now = utcnow()
+    data = account_data.personal_data(current_user._get_current_object(), now)
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                          mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="madang-{now.date().isoformat()}-my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def delete_account():
+    user = current_user._get_current_object()
+    reasons = deletion.deletion_blockers(user)
+    if reasons:
+        return render_template("auth/delete_account.html", form=None, reasons=reasons), \
+            403 if request.method == "POST" else 200
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            try:
+                deletion.delete_account(user)
+            except deletion.DeletionRefused as refused:  # someone handed a role over at the same moment
+                db.session.rollback()
+                return render_template("auth/delete_account.html", form=None, reasons=refused.reasons), 403
+            db.session.commit()
+            _end_session()
+            flash(_("Your account is deleted. Your votes still count, anonymously. Thank you for taking part."),
+                  "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/delete_account.html", form=form, reasons=[]), 422 if form.errors else 200
 
 
 @bp.app_context_processor

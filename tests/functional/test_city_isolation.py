@@ -65,7 +65,7 @@ ROLES = ("citizen", Role.FACILITATOR, Role.PLANNER, Role.MODERATOR, Role.ADMIN)
 NOT_CITY_SCOPED = {
     "static", "main.index", "main.healthz", "main.set_language", "main.privacy", "main.terms",
     "auth.account", "auth.confirm", "auth.resend_confirmation", "auth.login", "auth.logout", "auth.change_password",
-    "auth.register", "auth.reset_request", "auth.reset_password",
+    "auth.register", "auth.reset_request", "auth.reset_password", "auth.download_data", "auth.delete_account",
     "notifications.index", "notifications.mark_all_read",
     "sdgs.index", "sdgs.goal",
     "practices.library", "practices.organizations", "practices.new_organization",
