@@ -238,14 +238,22 @@ def _erase(node, email: str, name: str):
 
 
 def _scrub_audit_log(user: User) -> int:
-    """Erase the name and e-mail address from recorded changes (a practice's contact, for one)."""
+    """Erase the name and e-mail address from recorded changes (a practice's contact, for one). The e-mail
+    address goes wherever it is; the name only from events about the person (their own actions, their account,
+    a practice they are the contact of, an event that also holds their e-mail address): elsewhere the same
+    words are someone else's history (a process renamed to a word that happens to be the name)."""
     needles = _json_forms(user.email) | _json_forms(user.name)
     text = cast(AuditEvent.changes, Text)
     events = db.session.scalars(select(AuditEvent).where(
         or_(*(text.contains(needle, autoescape=True) for needle in needles if needle)))).all()
+    contact_of = set(db.session.scalars(select(Practice.id).where(
+        or_(Practice.contact_user_id == user.id, func.lower(Practice.contact_email) == user.email))))
     changed = 0
     for event in events:
-        erased = _erase(event.changes, user.email, user.name)
+        about = (event.actor_id == user.id or (event.target_type, event.target_id) == ("user", user.id)
+                 or (event.target_type == "practice" and event.target_id in contact_of)
+                 or _erase(event.changes, user.email, None) != event.changes)
+        erased = _erase(event.changes, user.email, user.name if about else None)
         if erased != event.changes:
             event.changes = erased
             changed += 1
@@ -273,6 +281,11 @@ def delete_account(user: User) -> DeletionReport:
         raise DeletionRefused(reasons)
     db.session.flush()
     user_id = user.id
+    # Lock what may go: a reply, comment, support or vote being written on it right now (holding a key-share
+    # lock) is waited for and then seen below; one that comes later waits for this transaction.
+    for model, author in ((Comment, Comment.author_id), (Proposal, Proposal.author_id),
+                          (Debate, Debate.created_by_id), (Statement, Statement.author_id)):
+        db.session.execute(select(model.id).where(author == user_id).with_for_update())
     report = DeletionReport()
     participants = participant_ids(user)
     processes = select(Proposal.process_id).where(Proposal.author_id == user_id).union(
@@ -307,8 +320,8 @@ def delete_account(user: User) -> DeletionReport:
     if participants:
         db.session.execute(update(VisionEndorsement).where(VisionEndorsement.participant_id.in_(participants))
                            .values(comment=""))
+    report.deleted["audit_entries_scrubbed"] = _scrub_audit_log(user)  # before the contacts: it reads them
     _scrub_practice_contacts(user)
-    report.deleted["audit_entries_scrubbed"] = _scrub_audit_log(user)
     report.kept["anonymous_participants"] = len(participants)
 
     db.session.flush()

@@ -442,8 +442,19 @@ def _personal_text_scrubber(users: list[dict], city: City) -> Callable[[str], st
         replacements[row["email"].casefold()] = f"{pseudonym}@invalid"
     if not replacements:
         return lambda text: text
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(replacements, key=len, reverse=True)), re.I)
+    # Not inside a Latin word or number ("An" is hidden, "Busan" stays); Korean particles may follow a name.
+    pattern = re.compile("(?<![A-Za-z0-9])(?:" + "|".join(
+        re.escape(k) for k in sorted(replacements, key=len, reverse=True)) + ")(?![A-Za-z0-9])", re.I)
     return lambda text: pattern.sub(lambda m: replacements[m.group(0).casefold()], text)
+
+
+def _free_text(table: Table, column) -> bool:
+    """Whether a column holds what people wrote (scrubbed of names), not a key, slug, code or enum value."""
+    if column.primary_key or column.foreign_keys or column.name in ("slug", "target_type") \
+            or column.name.endswith("_code"):
+        return False
+    return not any(isinstance(c, CheckConstraint) and re.match(rf"\s*{re.escape(column.name)} IN \(", str(c.sqltext))
+                   for c in table.constraints)
 
 
 def _scrub(value, scrub):
@@ -511,7 +522,7 @@ def export_city(slug: str, *, full: bool = False) -> ExportResult:
                     if name == table.name:
                         row[column] = replace(row, city)
                 if table.name != "users":
-                    row = {k: _scrub(v, scrub) for k, v in row.items()}
+                    row = {k: _scrub(v, scrub) if _free_text(table, table.c[k]) else v for k, v in row.items()}
             rows.append([encode(row[c.name]) for c in columns])
         document_tables[table.name] = {"columns": [c.name for c in columns], "rows": rows}
     document = {

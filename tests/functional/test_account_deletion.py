@@ -303,3 +303,64 @@ def test_deletion_needs_a_login_and_a_post_for_the_deed(client, world, db):
     login(client, world.minji)
     assert client.get("/auth/account/delete").status_code == 200
     assert db.session.get(User, world.id.minji, populate_existing=True) is not None
+
+
+def test_other_peoples_audit_entries_equal_to_the_name_are_not_erased(client, make, db):
+    """The audit log loses the person's name where it was copied, never someone else's history that merely
+    holds the same words (a process renamed "Haneul" by its facilitator stays "Haneul")."""
+    from app.audit import record
+    from app.models import AuditTarget
+
+    city = make.city()
+    staff = make.member(city, Role.ADMIN)
+    haneul = make.member(city, name="Haneul", email="haneul@example.org")
+    process = make.process(city)
+    event = record(staff, "process.update", AuditTarget.PROCESS, process.id, city_id=city.id,
+                   changes={"title_en": ["Green transport", "Haneul"]})
+    db.session.commit()
+    event_id = event.id
+    response = _delete(client, haneul)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AuditEvent, event_id).changes == {"title_en": ["Green transport", "Haneul"]}
+
+
+def test_a_reply_arriving_while_the_account_is_deleted_keeps_the_comment(client, make, db):
+    """PostgreSQL: a reply is being written (its transaction holds a key-share lock on the comment) while its
+    author deletes their account. The deletion waits for the reply and keeps the comment for it, instead of
+    failing (a 500) on the reply's foreign key."""
+    import threading
+
+    from sqlalchemy import insert
+
+    from app.deliberation.services import post_comment
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite runs one writer at a time)")
+    city = make.city()
+    minji = make.member(city, name="Min-ji Race", email="race@example.org")
+    other = make.member(city)
+    process = make.process(city)
+    proposal = make.proposal(process, other)
+    comment = post_comment(minji, proposal, "Soon replied to", None)
+    db.session.commit()
+    comment_id, proposal_id, other_id = comment.id, proposal.id, other.id
+    login(client, minji)
+
+    replier = db.engine.connect()
+    transaction = replier.begin()
+    replier.execute(insert(Comment.__table__).values(
+        proposal_id=proposal_id, parent_id=comment_id, root_id=comment_id, depth=1, author_id=other_id,
+        body="A reply", body_html="<p>A reply</p>", language="en"))
+    timer = threading.Timer(1.0, transaction.commit)
+    timer.start()
+    try:
+        response = client.post("/auth/account/delete", data={"current_password": PASSWORD})
+    finally:
+        timer.join()
+        replier.close()
+    assert response.status_code == 302
+    db.session.expire_all()
+    kept = db.session.get(Comment, comment_id)
+    assert kept is not None and kept.author_id is None
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.parent_id == comment_id)) == 1

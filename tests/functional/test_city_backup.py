@@ -411,3 +411,26 @@ def test_a_process_slug_taken_here_gets_a_suffix(app, db, make, source):
     moved = db.session.get(Process, result.maps.tables["processes"][processes["rows"][0][0]])
     assert moved.slug == f"{taken}-2" and moved.city_id == result.city.id
     assert result.notes == [f"process slug {taken!r} is taken here: imported as '{taken}-2'"]
+
+
+def test_default_backup_hides_a_short_name_without_breaking_slugs_states_or_words(app, db, make):
+    """A member named "An" (a common Korean surname) is hidden where their name is written, but the substring
+    "an" inside slugs, states, codes and other words stays: the backup still imports and reads the same."""
+    city = make.city(slug="busan", name_en="Busan", name_ko="부산")
+    process = make.process(city, title="Clean transport")
+    an = make.member(city, name="An")
+    proposal = make.proposal(process, an, title="A plan for the ancient tree", body="Thank you, An. A bus lane.")
+    document = json.loads(json.dumps(backup.export_city("busan").document))
+    tables = document["tables"]
+    cities = dict(zip(tables["cities"]["columns"], tables["cities"]["rows"][0]))
+    assert cities["slug"] == "busan" and cities["name_en"] == "Busan"
+    processes = dict(zip(tables["processes"]["columns"], tables["processes"]["rows"][0]))
+    assert processes["slug"] == process.slug and processes["title_en"] == "Clean transport"
+    row = dict(zip(tables["proposals"]["columns"], tables["proposals"]["rows"][0]))
+    assert row["state"] == str(proposal.state) and row["title"] == "A plan for the ancient tree"
+    assert "An." not in row["body"] and "A bus lane." in row["body"]  # the name is hidden, the words are not
+    cities_rows = tables["cities"]["rows"][0]
+    cities_rows[tables["cities"]["columns"].index("slug")] = "busan-copy"
+    result = backup.import_city(document)
+    db.session.commit()
+    assert result.city.slug == "busan-copy"
