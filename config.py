@@ -63,6 +63,9 @@ class Config:
     RESIDENT_CODE_RATE_LIMIT = "5 per minute;20 per day"
     # Statements a citizen may add to a process's conversation.
     STATEMENT_RATE_LIMIT = "5 per minute;30 per hour"
+    # The JSON API (/api/v1), per token (or per address without one): reads, and the stricter writes.
+    API_READ_RATE_LIMIT = "300 per minute"
+    API_WRITE_RATE_LIMIT = "30 per minute;500 per day"
     # An opinion map with at most this many votes is recomputed when a page needs it; larger ones by
     # `flask --app app opinion refresh` (for example from cron).
     OPINION_INLINE_VOTES = 200_000

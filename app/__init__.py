@@ -94,6 +94,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(api_tokens_bp, url_prefix="/account/api-tokens")
     app.register_blueprint(notifications_bp)
     notification_services.init_app(app)
+    app.json.ensure_ascii = False  # JSON (the API, downloads) as readable UTF-8: "서울", not "\\uc11c\\uc6b8"
 
     from app import cli, errors
 

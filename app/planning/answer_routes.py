@@ -88,10 +88,10 @@ def links(proposal_id: int):
         db.session.commit()
         flash(_("The proposal's links to plans and SDG targets are saved."), "success")
         return redirect(url_for("proposals.show", proposal_id=proposal.id))
-    from app.proposals.routes import _goals
+    from app.proposals.services import sdg_goals
 
     return render_template("planning/answer_links.html", form=form, proposal=proposal, process=proposal.process,
-                           goals=_goals()), 422 if submitted else 200
+                           goals=sdg_goals()), 422 if submitted else 200
 
 
 @bp.app_template_global("official_answer")

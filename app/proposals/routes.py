@@ -10,7 +10,7 @@ from app.models import PlanItem, Process, Proposal, ProposalState, SdgGoal, SdgT
 from app.models.base import current_language
 from app.pagination import paginate
 from app.proposals import bp, services
-from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm
+from app.proposals.forms import SORTS, FilterForm, ProposalForm, WithdrawForm, district_choices
 from app.views import get_in_city_or_404, page_number, require
 
 
@@ -27,38 +27,6 @@ def state_labels() -> dict[str, str]:
         ProposalState.REJECTED: _("Rejected"),
         ProposalState.IMPLEMENTED: _("Implemented"),
     }
-
-
-def _goals() -> list[SdgGoal]:
-    return list(db.session.scalars(
-        select(SdgGoal).options(selectinload(SdgGoal.targets)).order_by(SdgGoal.number)
-    ))
-
-
-def _district_choices(blank: str):
-    city = g.city
-    return [(0, blank)] + [(d.id, d.name(_locale())) for d in sorted(city.districts, key=lambda d: d.name(_locale()))]
-
-
-def _prepare_form(form: ProposalForm, process: Process, goals: list[SdgGoal], proposal: Proposal | None = None) -> None:
-    form.district.choices = _district_choices(_("Whole city / not specific"))
-    form.sdg_targets.choices = [(t.code, t.code) for goal in goals for t in goal.targets]
-    items = process.plan.items if process.plan else []
-    form.plan_items.choices = [(item.id, item.title) for item in items]
-    from app.practices.organization_services import organizations_of
-
-    organizations = organizations_of(current_user)
-    if proposal is not None and proposal.organization is not None and proposal.organization not in organizations:
-        organizations.append(proposal.organization)  # kept even if the author has left it since
-    form.organization.choices = [(0, _("Only myself"))] + [(o.id, o.name) for o in organizations]
-
-
-def _data(form: ProposalForm) -> services.ProposalData:
-    return services.ProposalData(
-        title=form.title.data, body=form.body.data, district_id=form.district.data or None,
-        sdg_target_codes=tuple(form.sdg_targets.data or ()), plan_item_ids=tuple(form.plan_items.data or ()),
-        cost=form.cost.data, organization_id=form.organization.data or None,
-    )
 
 
 def _proposal_in_city(proposal_id: int) -> Proposal:
@@ -81,7 +49,7 @@ def index(process_id: int):
     form = FilterForm(request.args)
     form.goal.choices = [(0, _("All goals"))] + [(goal.number, f"{goal.number}. {goal.short(_locale())}")
                                                  for goal in goals]
-    form.district.choices = _district_choices(_("All districts"))
+    form.district.choices = district_choices(g.city, _("All districts"))
     labels = state_labels()
     form.state.choices = [("", _("All states"))] + list(labels.items())
     form.sort.choices = [("newest", _("Newest")), ("oldest", _("Oldest")), ("supports", _("Most supported"))]
@@ -113,15 +81,15 @@ def _per_page() -> int:
 def new(process_id: int):
     process = get_in_city_or_404(Process, process_id, g.city)
     require(permissions.can_propose(current_user, process))
-    goals = _goals()
+    goals = services.sdg_goals()
     form = ProposalForm()
-    _prepare_form(form, process, goals)
+    form.offer(process, goals, services.organizations_for(current_user))
     if not form.is_submitted():
         membership = permissions.membership_of(current_user, g.city)
         form.district.data = membership.district_id if membership and membership.district_id else 0
     if form.validate_on_submit():
         try:
-            proposal = services.create_proposal(current_user, process, _data(form))
+            proposal = services.create_proposal(current_user, process, form.proposal_data())
         except services.InvalidReference as invalid:
             db.session.rollback()
             if str(invalid) == "organization":
@@ -158,9 +126,9 @@ def show(proposal_id: int):
 def edit(proposal_id: int):
     proposal = _proposal_in_city(proposal_id)
     require(permissions.can_edit_proposal(current_user, proposal))
-    goals = _goals()
+    goals = services.sdg_goals()
     form = ProposalForm(obj=None if ProposalForm().is_submitted() else proposal)
-    _prepare_form(form, proposal.process, goals, proposal)
+    form.offer(proposal.process, goals, services.organizations_for(current_user, proposal))
     form.submit.label.text = _("Save changes")
     if not form.is_submitted():
         form.district.data = proposal.district_id or 0
@@ -169,7 +137,7 @@ def edit(proposal_id: int):
         form.organization.data = proposal.organization_id or 0
     if form.validate_on_submit():
         try:
-            services.update_proposal(proposal, _data(form))
+            services.update_proposal(proposal, form.proposal_data())
         except services.InvalidReference as invalid:
             db.session.rollback()
             if str(invalid) == "organization":

@@ -18,6 +18,7 @@ from app.models import (
     Process,
     Proposal,
     ProposalState,
+    SdgGoal,
     SdgTarget,
     User,
     proposal_targets,
@@ -39,6 +40,22 @@ class ProposalData:
     cost: Decimal | None
     # The organization co-authoring it: one the author is a member of (or the one it already had).
     organization_id: int | None = None
+
+
+def sdg_goals() -> list[SdgGoal]:
+    """The SDG goals with their targets, in order: what a proposal may be linked to."""
+    return list(db.session.scalars(select(SdgGoal).options(selectinload(SdgGoal.targets)).order_by(SdgGoal.number)))
+
+
+def organizations_for(author: User, proposal: Proposal | None = None) -> list:
+    """The organizations ``author`` may write a proposal on behalf of: those they are a member of, plus the
+    proposal's own, kept even if the author has left it since."""
+    from app.practices.organization_services import organizations_of
+
+    organizations = organizations_of(author)
+    if proposal is not None and proposal.organization is not None and proposal.organization not in organizations:
+        organizations.append(proposal.organization)
+    return organizations
 
 
 def search_key(text: str) -> str:

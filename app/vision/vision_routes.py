@@ -19,7 +19,8 @@ from app.vision import bp
 from app.vision import summaries as services
 from app.vision import vision_pdf as pdf
 from app.vision import vision_text
-from app.vision.evidence import SECTIONS, redact, withheld
+from app.vision.document import public_evidence, vision_document
+from app.vision.evidence import SECTIONS
 from app.vision.vision_forms import CompareForm, EndorseForm, VisionForm
 from app.views import get_in_city_or_404, refuse, require
 
@@ -64,11 +65,6 @@ def _version_number(raw: str | None) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # "²" and "١" are digits to isdigit()
         abort(404)
     return int(raw)
-
-
-def _shown(summary: VisionSummary, city_id: int) -> dict:
-    """The summary's evidence as the public may see it now."""
-    return redact(summary.evidence or {}, withheld(summary.evidence or {}, city_id))
 
 
 def _page_words() -> dict:
@@ -120,7 +116,7 @@ def _vision_page(process: Process, summary: VisionSummary, latest: VisionSummary
                                                 "comment": mine.comment if mine else ""})
     return render_template(
         "vision/vision.html", process=process, summary=summary, latest=latest, is_latest=is_latest,
-        evidence=_shown(summary, process.city_id), introduction_html=render_markdown(summary.introduction),
+        evidence=public_evidence(summary), introduction_html=render_markdown(summary.introduction),
         notes_html=_notes_html(summary), figures=services.figures_of([summary])[summary.id],
         decision=decision, form=form if is_latest and decision else None, mine=mine,
         may_edit=permissions.can_edit_vision(current_user, g.city), **_page_words(),
@@ -187,7 +183,7 @@ def vision_versions(process_id: int):
 
 def _lines(summary: VisionSummary) -> list[str]:
     return vision_text.version_lines(summary.title, summary.introduction, summary.section_notes or {},
-                                     _shown(summary, summary.process.city_id))
+                                     public_evidence(summary))
 
 
 # The facilitators' editor -------------------------------------------------------------------------------
@@ -197,7 +193,7 @@ def _editor_page(process: Process, form: VisionForm, status: int = 200, publish_
     latest = services.latest_published(process)
     return render_template(
         "vision/vision_edit.html", process=process, form=form, draft=draft, latest=latest,
-        evidence=_shown(draft, process.city_id) if draft is not None else None,
+        evidence=public_evidence(draft) if draft is not None else None,
         counts=services.evidence_counts(draft.evidence) if draft is not None else None,
         comments=services.endorsement_comments(latest) if latest is not None else [],
         figures=services.figures_of([latest])[latest.id] if latest is not None else None,
@@ -288,7 +284,7 @@ def vision_print(process_id: int):
     process = _process(process_id)
     summary = _published_or_404(process)
     return render_template(
-        "vision/vision_print.html", process=process, summary=summary, evidence=_shown(summary, process.city_id),
+        "vision/vision_print.html", process=process, summary=summary, evidence=public_evidence(summary),
         introduction_html=render_markdown(summary.introduction), notes_html=_notes_html(summary),
         figures=services.figures_of([summary])[summary.id],
         **(_page_words() | {"link": lambda item: evidence_link(item, external=True)}))
@@ -296,23 +292,10 @@ def vision_print(process_id: int):
 
 @bp.route("/processes/<int:process_id>/vision.json")
 def vision_json(process_id: int):
-    process = _process(process_id)
-    summary = _published_or_404(process)
-    latest = services.latest_published(process)
-    response = jsonify({
-        "process": {"id": process.id, "slug": process.slug, "title": {"ko": process.title_ko, "en": process.title_en},
-                    "city": g.city.slug},
-        "version": summary.version, "latest_version": latest.version,
-        "published_at": summary.published_at.isoformat(), "title": summary.title, "language": summary.language,
-        "introduction": summary.introduction, "section_notes": summary.section_notes or {},
-        "sections": list(SECTIONS), "evidence": _shown(summary, process.city_id),
-        "endorsements": services.figures_of([summary])[summary.id].as_dict(),
-        "links": {"page": url_for("vision.show_vision", process_id=process.id, version=summary.version,
-                                  _external=True),
-                  "pdf": url_for("vision.vision_pdf", process_id=process.id, version=summary.version,
-                                 _external=True)},
-    })
-    response.headers["Content-Disposition"] = f'inline; filename="{process.slug}-vision-{summary.version}.json"'
+    summary = _published_or_404(_process(process_id))
+    response = jsonify(vision_document(summary))
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{summary.process.slug}-vision-{summary.version}.json"')
     return response
 
 
@@ -324,7 +307,7 @@ def vision_pdf(process_id: int):
     if not pdf.fonts_available():
         return render_error(503, _("The PDF cannot be made on this server: its Korean font is not installed "
                                    "(run `make fonts`). The printable page and the JSON download work."))
-    document = pdf.render(process, summary, _shown(summary, process.city_id),
+    document = pdf.render(process, summary, public_evidence(summary),
                           services.figures_of([summary])[summary.id], link=lambda item: evidence_link(item, True))
     response = make_response(document)
     response.mimetype = "application/pdf"

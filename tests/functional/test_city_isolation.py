@@ -14,8 +14,9 @@ form: CSRF is off in tests, and a route must refuse before it validates):
   (403/404, or a redirect to join the city/log in), and for every POST of every kind the database must not
   change: the row count of every table, and the content of every table except the ones listed as bookkeeping.
 
-Only the web is covered: there is no API token yet (issue 7); when the API lands, its routes join url_map and
-this walk, and a token-based pass must be added.
+The JSON API (/api/v1) never reads the session cookie, so the web walk skips it; a token pass walks every API
+rule instead, as each A-role holding a write token: reads of B's public things may answer 200 (in B's URL space),
+B's objects are never reached from A's URL space, and every write is refused (403/404/422) and changes nothing.
 """
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ NOT_CITY_SCOPED = {
     "notifications.index", "notifications.mark_all_read",
     "sdgs.index", "sdgs.goal",
     "practices.library", "practices.organizations", "practices.new_organization",
+    "api_tokens.index", "api_tokens.revoke",
 }
 
 # Pages of B anyone may read (a GET may answer 200, and must not link to B's management pages).
@@ -109,7 +111,7 @@ LEGIT_IN_A = {"city_practices.replicate"}
 
 # Tables that legitimately change on any request (sessions and the like): counted, not fingerprinted; the
 # SDG reference data and the (large, append-only) statement votes are counted only, to keep the walk fast.
-BOOKKEEPING = {"users", "sdg_goals", "sdg_targets", "sdg_indicators", "statement_votes"}
+BOOKKEEPING = {"users", "sdg_goals", "sdg_targets", "sdg_indicators", "statement_votes", "api_tokens"}  # a token notes its last use
 OBJECT_ARGUMENTS = {"goal", "number", "city_slug"}  # arguments that are not B's rows
 
 MANAGEMENT_LINK = re.compile(r'href="/c/seoul/(manage|moderation|roles|audit)\b')
@@ -213,7 +215,8 @@ def _urls(rule, values: dict) -> list[str]:
     return [url_for(rule.endpoint, **args) for args in combos]
 
 
-def _walk(app, client, values, only: set[str] | None = None) -> list[tuple[str, str, str, int, str]]:
+def _walk(app, client, values, only: set[str] | None = None,
+          headers: dict | None = None) -> list[tuple[str, str, str, int, str]]:
     """Every (endpoint, method, url) with its status and what was wrong; [] when everything was refused.
     Each city rule is walked twice: in B's URL space with B's objects, and in A's own URL space with B's object
     ids (the classic cross-tenant bug: a route that loads a row by id without checking its city)."""
@@ -223,6 +226,8 @@ def _walk(app, client, values, only: set[str] | None = None) -> list[tuple[str, 
         endpoint = rule.endpoint
         if endpoint in NOT_CITY_SCOPED or "token" in rule.arguments or "filename" in rule.arguments:
             continue
+        if endpoint.startswith("api.") and headers is None:
+            continue  # the API ignores the session: walked by the token pass
         if only is not None and endpoint not in only:
             continue
         missing = set(rule.arguments) - set(values)
@@ -231,11 +236,23 @@ def _walk(app, client, values, only: set[str] | None = None) -> list[tuple[str, 
             urls = _urls(rule, values)
         assert urls, endpoint
         for url, method in product(urls, sorted(rule.methods - {"HEAD", "OPTIONS"})):
-            in_a = url.startswith("/c/alpha/")
+            in_a = url.startswith(("/c/alpha/", "/api/v1/cities/alpha/"))
             if in_a and not (set(rule.arguments) - OBJECT_ARGUMENTS):
                 continue  # A's own page about A: not a cross-city request
             seen += 1
             if (endpoint, method) in CROSS_CITY_WRITES or (in_a and endpoint in LEGIT_IN_A):
+                continue
+            if headers is not None:
+                if not endpoint.startswith("api.") or (endpoint, method) in API_NOT_CITY_SCOPED:
+                    continue
+                response = client.open(url, method=method, headers=headers,
+                                       json=_api_body(endpoint) if method != "GET" else None)
+                _check_api(problems, endpoint, method, url, response, in_a)
+                if method != "GET":
+                    after = _fingerprint(_db)
+                    if _changed(state, after):
+                        problems.append((endpoint, method, url, response.status_code, f"changed {_changed(state, after)}"))
+                    state = after
                 continue
             response = client.open(url, method=method, data={} if method == "POST" else None)
             status, location = response.status_code, response.headers.get("Location", "")
@@ -316,3 +333,49 @@ def test_the_matrix_catches_a_route_that_forgets_its_city_check(app, two_cities,
     reported = {(endpoint, method, url.split("/")[2]) for endpoint, method, url, _status, _what in problems}
     assert ("planning.edit_plan", "GET", "alpha") in reported
     assert ("planning.edit_plan", "POST", "alpha") in reported
+
+
+# The token pass ---------------------------------------------------------------------------------------------
+
+API_NOT_CITY_SCOPED = {("api.cities", "GET"), ("api.sdg_goals", "GET"), ("api.sdg_goal", "GET"),
+                       ("api.openapi_document", "GET"), ("api.docs", "GET")}
+
+
+def _api_body(endpoint: str) -> dict:
+    """A valid body for each write, so a refusal is the permission's and not the validator's."""
+    if endpoint == "api.create_proposal":
+        return {"title": "A proposal from another city", "body": "Written by someone who is not a member here."}
+    if endpoint == "api.vote_statement":
+        return {"vote": "agree"}
+    return {"body": "A comment from another city"}
+
+
+def _check_api(problems: list, endpoint: str, method: str, url: str, response, in_a: bool) -> None:
+    status = response.status_code
+    if status >= 500:
+        problems.append((endpoint, method, url, status, "server error"))
+    elif in_a:
+        if status != 404:
+            problems.append((endpoint, method, url, status, "B's object reached from A"))
+    elif method == "GET":
+        if status not in (200, 404):
+            problems.append((endpoint, method, url, status, "unexpected status"))
+    elif status not in (403, 404, 422):
+        problems.append((endpoint, method, url, status, "write not refused"))
+    if status >= 400 and response.mimetype != "application/problem+json":
+        problems.append((endpoint, method, url, status, "not a problem document"))
+
+
+def test_no_role_of_city_a_writes_into_city_b_with_a_token(app, two_cities):
+    from app.api import tokens
+
+    values, accounts = two_cities
+    report = {}
+    for role, user in accounts.items():
+        _token, text = tokens.create_token(user, "isolation", "write", None)
+        _db.session.commit()
+        report[str(role)] = _walk(app, app.test_client(), values, headers={"Authorization": f"Bearer {text}"})
+    problems = [(role, *p) for role, found in report.items() for p in found]
+    print(f"walked {_walk.requests} API requests per role × {len(accounts)} roles")
+    assert not problems, "\n".join(" | ".join(map(str, p)) for p in problems)
+    assert _walk.requests > 40
