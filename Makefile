@@ -13,7 +13,7 @@ FONTS_SHA256 := 7614af529705ea48e8b76cb3b056b92db66b7625ef3fc97ce76366063df94d3f
 FONTS_DIR := app/data/fonts
 FONTS := $(FONTS_DIR)/NotoSansKR_400Regular.ttf $(FONTS_DIR)/NotoSansKR_700Bold.ttf
 
-.PHONY: run install install-test translations messages vendor fonts test test-fast test-sqlite test-postgres bench bench-pb bench-opinion clean
+.PHONY: run install install-test translations messages vendor fonts test test-fast test-sqlite test-postgres bench bench-pb bench-opinion bench-exports clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ bench-pb: install-test
 # (a minute or two; ARGS=--skip-national leaves out the 10,000,000).
 bench-opinion: install-test
 	$(PY) bench/opinion.py $(ARGS)
+
+# Exporting 1,000,000 statement votes as CSV, JSON and XLSX, streamed beside a naive list-then-write reference:
+# rows per second and peak RSS (a few minutes, seeding included; ARGS=--database-url postgresql://… for PostgreSQL).
+bench-exports: install-test
+	$(PY) bench/bench_exports.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) instance tests/browser/vendor $(FONTS)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import diff, record
 from app.extensions import db
-from app.models import AuditTarget, City, District, Membership, Role, RoleGrant, User
+from app.models import AuditTarget, City, District, Membership, OpenDataLicence, Role, RoleGrant, User
 
 
 class InvalidCity(Exception):
@@ -32,7 +32,7 @@ class CityData:
 
 # What a city's administrators may change about their city (the slug stays: it is every link's address).
 SETTINGS_FIELDS = ("name_en", "name_ko", "default_locale", "time_zone", "country_code", "region", "population",
-                   "colour")
+                   "colour", "open_data_licence")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class CitySettingsData:
     region: str
     population: int | None
     colour: str
+    open_data_licence: str | None = None  # None: unchanged
 
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -86,7 +87,8 @@ def create_city(data: CityData, admin_email: str | None = None, actor: User | No
 
 
 def update_city_settings(actor: User, city: City, data: CitySettingsData) -> dict:
-    """Change the city's names, language, time zone, place, size and colour; audited with what changed.
+    """Change the city's names, language, time zone, place, size, colour and open-data licence; audited with
+    what changed.
     Returns the changes ({field: [old, new]}), empty when nothing changed (and then nothing is recorded)."""
     try:
         ZoneInfo(data.time_zone)
@@ -95,7 +97,9 @@ def update_city_settings(actor: User, city: City, data: CitySettingsData) -> dic
     after = {"name_en": data.name_en.strip(), "name_ko": data.name_ko.strip(), "default_locale": data.default_locale,
              "time_zone": data.time_zone, "country_code": data.country_code.upper(), "region": data.region,
              "population": data.population, "colour": data.colour.lower()}
-    before = {field: getattr(city, field) for field in SETTINGS_FIELDS}
+    if data.open_data_licence is not None:
+        after["open_data_licence"] = OpenDataLicence(data.open_data_licence).value
+    before = {field: getattr(city, field) for field in SETTINGS_FIELDS if field in after}
     changes = diff(before, after)
     if not changes:
         return changes

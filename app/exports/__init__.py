@@ -8,3 +8,5 @@ from app.citycontext import bind_city
 
 bp = Blueprint("exports", __name__)
 bind_city(bp)
+
+from app.exports import routes  # noqa: E402,F401  (registers the routes)

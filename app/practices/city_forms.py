@@ -16,6 +16,7 @@ from wtforms.fields import ColorField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.cities.services import SLUG
+from app.exports.licences import licence_choices
 from app.formbase import Form
 
 # UN M49 geographic sub-regions (stored in English, as the UN names them; shown translated).
@@ -113,6 +114,11 @@ def known_time_zone(form, field):
         raise ValidationError(_l("Enter a time zone from the IANA database, for example Asia/Seoul."))
 
 
+def known_licence(form, field):
+    if field.data not in {value for value, _label in licence_choices()}:
+        raise ValidationError(_l("Choose one of the licences in the list."))
+
+
 class CitySettingsForm(Form):
     name_ko = StringField(_l("Name in Korean"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
@@ -133,6 +139,12 @@ class CitySettingsForm(Form):
                         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
                         description=_l("The colour of the city's name in the header of its pages, under white "
                                        "text: dark enough for a contrast of at least 4.5:1."))
+    # Left out of a form (an older client), the licence stays as it is.
+    open_data_licence = SelectField(
+        _l("Open-data licence"), choices=lambda: licence_choices(), validators=[Optional(), known_licence],
+        validate_choice=False,
+        description=_l("The licence of the datasets on the city's open-data page (Creative Commons Attribution "
+                       "4.0 unless you choose another)."))
     submit = SubmitField(_l("Save settings"))
 
 
@@ -145,6 +157,7 @@ class NewCityForm(CitySettingsForm):
                              validators=[DataRequired(), Email(), Length(max=254)],
                              description=_l("The person must already have an account on Madang: they join the new "
                                             "city as its administrator."))
+    open_data_licence = None  # a new city starts with the default licence; its administrators choose
     submit = SubmitField(_l("Create city"))
 
     def validate_slug(self, field):

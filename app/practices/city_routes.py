@@ -22,7 +22,8 @@ def _settings_data(form) -> services.CitySettingsData:
     return services.CitySettingsData(
         name_en=form.name_en.data, name_ko=form.name_ko.data, default_locale=form.default_locale.data,
         time_zone=form.time_zone.data, country_code=form.country_code.data or "", region=form.region.data or "",
-        population=form.population.data, colour=form.colour.data)
+        population=form.population.data, colour=form.colour.data,
+        open_data_licence=form.open_data_licence.data if getattr(form, "open_data_licence", None) else None)
 
 
 @bp.route("/platform/cities", methods=["GET", "POST"])

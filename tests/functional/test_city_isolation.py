@@ -86,6 +86,7 @@ PUBLIC_READS = {
     "planning.progress_overview", "planning.progress_goal", "planning.city_goal",
     "city_practices.city_practices", "practices.show", "practices.organization",
     "moderation.flag", "moderation.request_review", "proposals.new", "proposals.withdraw",
+    "exports.open_data", "exports.open_data_catalog", "exports.open_data_download",
 }
 
 # Citizen-level writes in B: an A-role is not a member of B, so each must be refused, and change nothing.
@@ -112,7 +113,7 @@ LEGIT_IN_A = {"city_practices.replicate"}
 # Tables that legitimately change on any request (sessions and the like): counted, not fingerprinted; the
 # SDG reference data and the (large, append-only) statement votes are counted only, to keep the walk fast.
 BOOKKEEPING = {"users", "sdg_goals", "sdg_targets", "sdg_indicators", "statement_votes", "api_tokens"}  # a token notes its last use
-OBJECT_ARGUMENTS = {"goal", "number", "city_slug"}  # arguments that are not B's rows
+OBJECT_ARGUMENTS = {"goal", "number", "city_slug", "name", "fmt"}  # arguments that are not B's rows
 
 MANAGEMENT_LINK = re.compile(r'href="/c/seoul/(manage|moderation|roles|audit)\b')
 
@@ -191,6 +192,7 @@ def _objects_of_b(db, seoul) -> dict[str, list]:
         "practice_id": [published.id, draft.id], "question_id": [question.id],
         "organization_id": [organization.id], "note_id": [note.id], "goal": [11], "number": [11],
         "kind": ["proposal", "comment", "debate"], "ident": sorted({proposal.id, comment.id, debate.id}),
+        "name": ["proposals", "statement-votes"], "fmt": ["csv", "xlsx"],  # a dataset and its format
         # Values that must agree with each other in one URL.
         "_pairs": {"poll_id": ("process_id", poll.process_id), "tier_id": ("process_id", tier.process_id),
                    "ident": ("kind", {("proposal", proposal.id), ("comment", comment.id), ("debate", debate.id)})},
