@@ -4,8 +4,9 @@ Each dataset has a name, a title, typed columns and a generator of rows read fro
 (`yield_per`: a server-side cursor on PostgreSQL), so an export of a million votes never holds them all. The
 same dataset serves two audiences:
 
-- a process's staff (`public=False`): people by the name the pages show them by, hidden content included and
-  marked as such (columns marked `staff_only`);
+- a process's staff (`public=False`): proposals' authors by the name the pages show them by (comments' authors
+  and voters by the city's pseudonym, as in open data: the pages never show who voted what), hidden content
+  included and marked as such (columns marked `staff_only`);
 - the open-data page (`public=True`): people only by the city's pseudonym (`City.pseudonym`: an HMAC of the
   account under the city's secret salt; an imported or anonymous voter gets one from its participant row), and
   nothing the public pages do not show (hidden, rejected or blocked members' content, results not yet public).
@@ -83,11 +84,17 @@ class Export:
             known = self._pseudonyms[user_id] = self.city.pseudonym(user_id)
         return known
 
+    def commenter(self, user_id: int | None) -> str | None:
+        """A comment's author, for every audience by the city's pseudonym: the issue of exports is what was
+        said and how the thread went, not who; a planner who needs the person finds them on the page."""
+        return None if user_id is None else self.pseudonym(user_id)
+
     def voter(self, participant_id: int, user_id: int | None, name: str | None) -> str:
-        """A voter: a member by their account (as `person`); an imported voter, or the anonymous participant
-        a deleted account left, by a pseudonym of the participant row under the same salt."""
+        """A voter, for every audience by a pseudonym (the pages never show who voted what): a member by the
+        city's pseudonym of their account; an imported voter, or the anonymous participant a deleted account
+        left, by a pseudonym of the participant row under the same salt."""
         if user_id is not None:
-            return self.person(user_id, name)
+            return self.pseudonym(user_id)
         key = ("participant", participant_id)
         known = self._pseudonyms.get(key)
         if known is None:
@@ -236,7 +243,7 @@ def _comment_rows(export: Export) -> Iterator[tuple]:
         if deleted is not None:  # the author deleted it: the thread keeps its place, nothing of its text or author
             author, body = None if export.public else _("deleted"), ""
         else:
-            author = export.person(author_id, name)
+            author = export.commenter(author_id)
         yield (ident, "proposal" if proposal_id is not None else "debate", proposal_id or debate_id, parent_id,
                author, stance, body, up, down, created, hidden is not None)
 
@@ -258,7 +265,7 @@ COMMENTS = Dataset(
      Column("on_type", "string", _l("What it comments on: proposal or debate.")),
      Column("on_id", "integer", _l("The number of that proposal or debate.")),
      Column("parent_id", "integer", _l("The comment it replies to, if any.")),
-     Column("author", "string", _l("Who wrote it (in open data, the city's pseudonym of the author).")),
+     Column("author", "string", _l("Who wrote it, as the city's pseudonym of the author.")),
      Column("stance", "string", _l("for, against or neutral, if the author took a stance.")),
      Column("body", "string", _l("Its text (Markdown); empty if its author deleted it.")),
      Column("up_votes", "integer", _l("Votes for it.")),
@@ -359,7 +366,7 @@ STATEMENT_VOTES = Dataset(
     "statement-votes", _l("Statement votes"),
     _l("Every vote on the statements of the process: one row per voter and statement."),
     (Column("statement_id", "integer", _l("The statement's number.")),
-     Column("voter", "string", _l("Who voted (in open data, the city's pseudonym of the voter).")),
+     Column("voter", "string", _l("Who voted, as the city's pseudonym of the voter.")),
      Column("value", "string", _l("agree, disagree or pass.")),
      Column("voted_at", "datetime", _l("When the vote was last changed (UTC)."))),
     _vote_rows, _vote_summary,
