@@ -72,6 +72,28 @@ def _ensure_city(data: dict) -> tuple[City, dict[str, District]]:
     return city, districts
 
 
+def _ensure_plan(city: City, spec: dict) -> tuple[Plan, dict[str, PlanItem]]:
+    """The city's plan of a demo data file with its items (by code) and their SDG targets: created once."""
+    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title_en == spec["title_en"]))
+    if plan is None:
+        plan = Plan(city_id=city.id, title_ko=spec["title_ko"], title_en=spec["title_en"],
+                    description_ko=spec["description_ko"], description_en=spec["description_en"],
+                    start_year=spec["start_year"], end_year=spec["end_year"])
+        db.session.add(plan)
+        db.session.flush()
+    items = {item.code: item for item in plan.items}
+    for position, row in enumerate(spec["items"]):
+        if row["code"] not in items:
+            linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
+            items[row["code"]] = PlanItem(plan_id=plan.id, code=row["code"], position=position, sdg_targets=linked,
+                                          **{f"{field}_{lang}": row[f"{field}_{lang}"]
+                                             for field in ("title", "description") for lang in ("ko", "en")})
+            db.session.add(items[row["code"]])
+    db.session.flush()
+    db.session.refresh(plan)
+    return plan, items
+
+
 def _get_or_create_user(email: str, name: str, password_hash: str, now: datetime) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -126,25 +148,7 @@ def seed_demo_city(password: str) -> list[tuple[str, str]]:
     logins.append(("platform admin", PLATFORM_ADMIN_LOGIN))
     db.session.flush()
 
-    plan_spec = data["plan"]
-    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title_en == plan_spec["title_en"]))
-    if plan is None:
-        plan = Plan(city_id=city.id, title_ko=plan_spec["title_ko"], title_en=plan_spec["title_en"],
-                    description_ko=plan_spec["description_ko"], description_en=plan_spec["description_en"],
-                    start_year=plan_spec["start_year"], end_year=plan_spec["end_year"])
-        db.session.add(plan)
-        db.session.flush()
-    items = {item.code: item for item in plan.items}
-    for position, row in enumerate(plan_spec["items"]):
-        if row["code"] not in items:
-            linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
-            item = PlanItem(plan_id=plan.id, code=row["code"], position=position, sdg_targets=linked,
-                            **{f"{field}_{lang}": row[f"{field}_{lang}"]
-                               for field in ("title", "description") for lang in ("ko", "en")})
-            db.session.add(item)
-            items[row["code"]] = item
-    db.session.flush()
-    db.session.refresh(plan)
+    plan, items = _ensure_plan(city, data["plan"])
 
     processes: dict[str, Process] = {}
     facilitator = staff_users.get("facilitator")
@@ -551,23 +555,7 @@ def _seed_second_city(seoul: City, seoul_processes: dict, seoul_planner: User | 
         citizens.append(user)
     db.session.flush()
 
-    plan_spec = data["plan"]
-    plan = db.session.scalar(select(Plan).where(Plan.city_id == city.id, Plan.title_en == plan_spec["title_en"]))
-    if plan is None:
-        plan = Plan(city_id=city.id, title_ko=plan_spec["title_ko"], title_en=plan_spec["title_en"],
-                    description_ko=plan_spec["description_ko"], description_en=plan_spec["description_en"],
-                    start_year=plan_spec["start_year"], end_year=plan_spec["end_year"])
-        db.session.add(plan)
-        db.session.flush()
-    items = {item.code: item for item in plan.items}
-    for position, row in enumerate(plan_spec["items"]):
-        if row["code"] not in items:
-            linked = list(db.session.scalars(select(SdgTarget).where(SdgTarget.code.in_(row["sdg_targets"]))))
-            items[row["code"]] = PlanItem(plan_id=plan.id, code=row["code"], position=position, sdg_targets=linked,
-                                          **{f"{field}_{lang}": row[f"{field}_{lang}"]
-                                             for field in ("title", "description") for lang in ("ko", "en")})
-            db.session.add(items[row["code"]])
-    db.session.flush()
+    plan, items = _ensure_plan(city, data["plan"])
 
     row = data["process"]
     process = db.session.scalar(select(Process).where(Process.city_id == city.id, Process.title_en == row["title_en"]))
